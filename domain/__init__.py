@@ -1,0 +1,1 @@
+"""The business rules of Orchestra: pure Python, no framework or database imports."""

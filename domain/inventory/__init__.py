@@ -1,0 +1,1 @@
+"""Inventory: positions, channel views, availability to promise and ingest rules."""

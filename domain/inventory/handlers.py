@@ -1,0 +1,240 @@
+"""Inventory use cases: absolute counts, deltas, incoming supply, channel views."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from domain.access import Actor
+from domain.errors import DomainError, FieldError, forbidden, invalid, not_found
+from domain.inventory.feed import PositionChange
+from domain.inventory.ingest import (
+    AdjustUpdate,
+    BatchResult,
+    PositionState,
+    SetUpdate,
+    apply_adjust,
+    apply_set,
+    duplicate_in_batch,
+    is_stale,
+    update_path,
+    validate_adjust,
+    validate_batch_size,
+    validate_set,
+)
+from domain.inventory.publishing import publish_changes
+from domain.ports import PositionKey, UnitOfWork
+
+Update = SetUpdate | AdjustUpdate
+
+
+@dataclass(slots=True)
+class _Resolved:
+    index: int
+    update: Update
+    key: PositionKey
+    sku: str
+
+
+async def _resolve(
+    updates: Sequence[tuple[int, Update]], actor: Actor, uow: UnitOfWork
+) -> tuple[list[_Resolved], list[FieldError]]:
+    """Known SKU, known location, and a location the caller may act on."""
+    variants = await uow.catalog.variants_by_sku({u.sku for _, u in updates})
+    locations = await uow.locations.by_codes({u.location for _, u in updates})
+    resolved: list[_Resolved] = []
+    errors: list[FieldError] = []
+    for index, update in updates:
+        variant = variants.get(update.sku)
+        location = locations.get(update.location)
+        if variant is None:
+            errors.append(not_found(update_path(index, "sku"), f"Unknown SKU {update.sku!r}."))
+        elif location is None:
+            errors.append(
+                not_found(update_path(index, "location"), f"Unknown location {update.location!r}.")
+            )
+        elif not actor.may_act_on_location(update.location):
+            errors.append(
+                forbidden(
+                    update_path(index, "location"), "This token may not update that location."
+                )
+            )
+        elif variant.is_kit:
+            errors.append(
+                invalid(
+                    update_path(index, "sku"), "A kit has no stock of its own; update its parts."
+                )
+            )
+        else:
+            resolved.append(_Resolved(index, update, (variant.id, location.id), update.sku))
+    return resolved, errors
+
+
+def _changes(
+    before: dict[PositionKey, PositionState],
+    after: dict[PositionKey, PositionState],
+    skus: dict[PositionKey, str],
+) -> list[PositionChange]:
+    return [
+        PositionChange(key[0], skus[key], key[1], before[key].available, state.available)
+        for key, state in after.items()
+    ]
+
+
+async def set_inventory(
+    updates: Sequence[SetUpdate], actor: Actor, uow: UnitOfWork, now: datetime
+) -> BatchResult:
+    """Apply absolute counts. Stale ones change nothing; later movements are re-applied."""
+    result = BatchResult(errors=validate_batch_size(len(updates)))
+    if result.errors:
+        return result
+    candidates: list[tuple[int, Update]] = []
+    assert result.errors is not None
+    for index, update in enumerate(updates):
+        problems = validate_set(update, index, now)
+        result.errors.extend(problems)
+        if not problems:
+            candidates.append((index, update))
+    async with uow:
+        resolved, errors = await _resolve(candidates, actor, uow)
+        result.errors.extend(errors)
+        first_at: dict[PositionKey, int] = {}
+        accepted: list[_Resolved] = []
+        for item in resolved:
+            if item.key in first_at:
+                result.errors.append(duplicate_in_batch(item.index, first_at[item.key]))
+                continue
+            first_at[item.key] = item.index
+            accepted.append(item)
+        if accepted:
+            keys = [item.key for item in accepted]
+            before = await uow.inventory.lock_positions(keys)
+            since = min(
+                item.update.as_of for item in accepted if isinstance(item.update, SetUpdate)
+            )
+            movements = await uow.inventory.movements_since(keys, since)
+            after: dict[PositionKey, PositionState] = {}
+            journal = []
+            for item in accepted:
+                counted = item.update
+                assert isinstance(counted, SetUpdate)
+                state = before[item.key]
+                if is_stale(state, counted.as_of):
+                    result.stale += 1
+                    continue
+                new, clamped = apply_set(state, counted, movements.get(item.key, ()))
+                after[item.key] = new
+                result.applied += 1
+                result.clamped += int(clamped)
+                journal.append(
+                    {
+                        "variant_id": item.key[0],
+                        "location_id": item.key[1],
+                        "kind": "set",
+                        "delta": new.on_hand - state.on_hand,
+                        "event_id": None,
+                        "reason": "count",
+                        "as_of": counted.as_of,
+                        "recorded_at": now,
+                    }
+                )
+            await uow.inventory.save_positions(after, now)
+            await uow.inventory.journal_counts(journal)
+            skus = {item.key: item.sku for item in accepted}
+            await publish_changes(uow, _changes(before, after, skus), now)
+        await uow.commit()
+    return result
+
+
+async def adjust_inventory(
+    updates: Sequence[AdjustUpdate], actor: Actor, uow: UnitOfWork, now: datetime
+) -> BatchResult:
+    """Apply relative movements once per eventId; replays count as duplicates."""
+    result = BatchResult(errors=validate_batch_size(len(updates)))
+    if result.errors:
+        return result
+    assert result.errors is not None
+    candidates: list[tuple[int, Update]] = []
+    for index, update in enumerate(updates):
+        problems = validate_adjust(update, index)
+        result.errors.extend(problems)
+        if not problems:
+            candidates.append((index, update))
+    async with uow:
+        resolved, errors = await _resolve(candidates, actor, uow)
+        result.errors.extend(errors)
+        if resolved:
+            before = await uow.inventory.lock_positions([item.key for item in resolved])
+            rows: dict[str, dict[str, object]] = {}
+            for item in resolved:
+                move = item.update
+                assert isinstance(move, AdjustUpdate)
+                rows.setdefault(
+                    move.event_id,
+                    {
+                        "variant_id": item.key[0],
+                        "location_id": item.key[1],
+                        "kind": "adjust",
+                        "delta": move.delta,
+                        "event_id": move.event_id,
+                        "reason": move.reason[:200],
+                        "as_of": None,
+                        "recorded_at": now,
+                    },
+                )
+            claimed = await uow.inventory.claim_events(list(rows.values()))
+            states = dict(before)
+            after: dict[PositionKey, PositionState] = {}
+            for item in resolved:
+                move = item.update
+                assert isinstance(move, AdjustUpdate)
+                if move.event_id not in claimed:
+                    result.duplicates += 1
+                    continue
+                claimed.discard(move.event_id)
+                new, clamped = apply_adjust(states[item.key], move.delta)
+                states[item.key] = after[item.key] = new
+                result.applied += 1
+                result.clamped += int(clamped)
+            await uow.inventory.save_positions(after, now)
+            skus = {item.key: item.sku for item in resolved}
+            await publish_changes(uow, _changes(before, after, skus), now)
+        await uow.commit()
+    return result
+
+
+async def add_incoming_supply(
+    sku: str,
+    location: str,
+    quantity: int,
+    expected_at: date,
+    reference: str | None,
+    actor: Actor,
+    uow: UnitOfWork,
+    today: date,
+) -> BatchResult:
+    """Record expected supply (e.g. a purchase order) for backorder and preorder promises."""
+    result = BatchResult()
+    assert result.errors is not None
+    if quantity <= 0:
+        result.errors.append(invalid(("quantity",), "quantity must be positive."))
+    if expected_at < today:
+        result.errors.append(invalid(("expectedAt",), "expectedAt must not be in the past."))
+    if result.errors:
+        return result
+    async with uow:
+        update = AdjustUpdate(sku, location, quantity, "incoming", "-")
+        resolved, errors = await _resolve([(0, update)], actor, uow)
+        if errors:
+            result.errors.extend(FieldError((e.field[-1],), e.code, e.message) for e in errors)
+            return result
+        await uow.inventory.add_incoming(resolved[0].key, quantity, expected_at, reference)
+        await uow.commit()
+    result.applied = 1
+    return result
+
+
+def reject_empty(updates: Sequence[object]) -> None:
+    if not updates:
+        raise DomainError([invalid(("updates",), "Send at least one update.")])

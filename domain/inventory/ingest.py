@@ -1,0 +1,151 @@
+"""Ingest rules: absolute counts with asOf, idempotent deltas, and per-update validation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from domain.errors import ErrorCode, FieldError, invalid
+
+MAX_BATCH = 10_000
+# A count stamped slightly in the future is a clock difference; further is a bad timestamp.
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_QUANTITY = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class SetUpdate:
+    """Absolute: onHand as counted at `as_of` by a system of record."""
+
+    sku: str
+    location: str
+    on_hand: int
+    as_of: datetime
+    unsellable: int | None = None
+    safety_stock: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustUpdate:
+    """Relative movement (a sale is -1, a receipt +n); `event_id` makes it idempotent."""
+
+    sku: str
+    location: str
+    delta: int
+    reason: str
+    event_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class PositionState:
+    on_hand: int = 0
+    allocated: int = 0
+    reserved: int = 0
+    safety_stock: int = 0
+    unsellable: int = 0
+    last_as_of: datetime | None = None
+
+    @property
+    def available(self) -> int:
+        return max(
+            0, self.on_hand - self.allocated - self.reserved - self.safety_stock - self.unsellable
+        )
+
+
+@dataclass(slots=True)
+class BatchResult:
+    applied: int = 0
+    duplicates: int = 0
+    stale: int = 0
+    clamped: int = 0
+    errors: list[FieldError] | None = None
+
+    def __post_init__(self) -> None:
+        if self.errors is None:
+            self.errors = []
+
+
+def update_path(index: int, name: str) -> tuple[str, ...]:
+    return ("updates", str(index), name)
+
+
+def validate_batch_size(count: int) -> list[FieldError]:
+    if count > MAX_BATCH:
+        return [invalid(("updates",), f"At most {MAX_BATCH} updates per call, got {count}.")]
+    return []
+
+
+def _quantity(value: int | None, index: int, name: str) -> list[FieldError]:
+    if value is None:
+        return []
+    if value < 0:
+        return [invalid(update_path(index, name), f"{name} must not be negative.")]
+    if value > MAX_QUANTITY:
+        return [invalid(update_path(index, name), f"{name} is implausibly large.")]
+    return []
+
+
+def validate_set(update: SetUpdate, index: int, now: datetime) -> list[FieldError]:
+    errors = _quantity(update.on_hand, index, "onHand")
+    errors += _quantity(update.unsellable, index, "unsellable")
+    errors += _quantity(update.safety_stock, index, "safetyStock")
+    if update.as_of.tzinfo is None:
+        errors.append(invalid(update_path(index, "asOf"), "asOf needs a UTC offset."))
+    elif update.as_of > now + CLOCK_SKEW:
+        errors.append(invalid(update_path(index, "asOf"), "asOf is in the future."))
+    return errors
+
+
+def validate_adjust(update: AdjustUpdate, index: int) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if update.delta == 0:
+        errors.append(invalid(update_path(index, "delta"), "delta must not be zero."))
+    elif abs(update.delta) > MAX_QUANTITY:
+        errors.append(invalid(update_path(index, "delta"), "delta is implausibly large."))
+    if not update.event_id.strip() or len(update.event_id) > 200:
+        errors.append(invalid(update_path(index, "eventId"), "eventId must be 1-200 characters."))
+    if not update.reason.strip():
+        errors.append(invalid(update_path(index, "reason"), "reason must not be empty."))
+    return errors
+
+
+def is_stale(state: PositionState, as_of: datetime) -> bool:
+    return state.last_as_of is not None and as_of < state.last_as_of
+
+
+def apply_set(
+    state: PositionState, update: SetUpdate, movements_since: Iterable[tuple[datetime, int]]
+) -> tuple[PositionState, bool]:
+    """The new state for a count taken at `as_of`; movements recorded after it are re-applied.
+
+    Returns the state and whether the result had to be clamped at zero.
+    """
+    later = sum(delta for recorded_at, delta in movements_since if recorded_at > update.as_of)
+    raw = update.on_hand + later
+    new = replace(
+        state,
+        on_hand=max(0, raw),
+        last_as_of=update.as_of,
+        unsellable=state.unsellable if update.unsellable is None else update.unsellable,
+        safety_stock=state.safety_stock if update.safety_stock is None else update.safety_stock,
+    )
+    return new, raw < 0
+
+
+def apply_adjust(state: PositionState, delta: int) -> tuple[PositionState, bool]:
+    """Stock cannot go below zero: a sale of more than is on hand clamps at zero and is flagged.
+
+    The movement itself is journaled with its full delta, so a later count re-applies it
+    and nothing the till reported is lost.
+    """
+    raw = state.on_hand + delta
+    return replace(state, on_hand=max(0, raw)), raw < 0
+
+
+def duplicate_in_batch(index: int, first: int) -> FieldError:
+    return FieldError(
+        update_path(index, "sku"),
+        ErrorCode.DUPLICATE,
+        f"Same SKU and location as update {first} in this batch.",
+    )

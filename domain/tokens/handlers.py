@@ -1,0 +1,38 @@
+"""Token use cases."""
+
+from __future__ import annotations
+
+from domain.errors import DomainError, not_found
+from domain.ports import UnitOfWork
+from domain.tokens.model import (
+    ApiToken,
+    CreateToken,
+    hash_secret,
+    new_secret,
+    parse_kind,
+    validate_token,
+)
+
+
+async def create_token(cmd: CreateToken, uow: UnitOfWork) -> tuple[ApiToken, str]:
+    """Issue a token. Returns it with its secret, which is never stored or shown again."""
+    errors = validate_token(cmd)
+    kind = parse_kind(cmd.kind)
+    if errors or kind is None:
+        raise DomainError(errors)
+    async with uow:
+        channel_id = location_id = None
+        if cmd.channel is not None:
+            channel = (await uow.catalog.channels_by_code([cmd.channel])).get(cmd.channel)
+            if channel is None:
+                raise DomainError([not_found(("input", "channel"), "Unknown channel.")])
+            channel_id = channel.id
+        if cmd.location is not None:
+            location = (await uow.locations.by_codes([cmd.location])).get(cmd.location)
+            if location is None:
+                raise DomainError([not_found(("input", "location"), "Unknown location.")])
+            location_id = location.id
+        secret = new_secret()
+        token = await uow.tokens.add(cmd, kind, hash_secret(secret), channel_id, location_id)
+        await uow.commit()
+    return token, secret

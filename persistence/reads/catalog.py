@@ -1,0 +1,142 @@
+"""Catalog reads for the API: set-based, one statement per batch, domain objects out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.catalog.model import Category, Channel, KitComponent, Product, Variant
+from persistence import mappers
+from persistence.tables import categories, channels, kit_components, prices, products, variants
+
+
+async def all_channels(conn: AsyncConnection) -> list[Channel]:
+    rows = await conn.execute(select(channels).order_by(channels.c.id))
+    return [mappers.channel(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ProductQuery:
+    search: str | None = None
+    category_id: int | None = None
+    skus: Sequence[str] | None = None
+    channel_id: int | None = None
+
+
+def _filtered(query: Select[Any], spec: ProductQuery) -> Select[Any]:
+    if spec.search:
+        pattern = f"%{spec.search.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(products.c.title).like(pattern),
+                func.lower(products.c.handle).like(pattern),
+            )
+        )
+    if spec.category_id is not None:
+        subtree = select(categories.c.id).where(
+            or_(categories.c.id == spec.category_id, categories.c.parent_id == spec.category_id)
+        )
+        query = query.where(products.c.category_id.in_(subtree))
+    if spec.skus is not None:
+        query = query.where(
+            products.c.id.in_(select(variants.c.product_id).where(variants.c.sku.in_(spec.skus)))
+        )
+    if spec.channel_id is not None:
+        sold = (
+            select(variants.c.product_id)
+            .join(prices, prices.c.variant_id == variants.c.id)
+            .where(prices.c.channel_id == spec.channel_id)
+        )
+        query = query.where(products.c.id.in_(sold))
+    return query
+
+
+async def product_page(
+    conn: AsyncConnection, spec: ProductQuery, after_id: int | None, limit: int
+) -> list[Product]:
+    """Keyset pagination by id: stable under concurrent inserts, no OFFSET scans."""
+    query = _filtered(select(products), spec)
+    if after_id is not None:
+        query = query.where(products.c.id > after_id)
+    rows = await conn.execute(query.order_by(products.c.id).limit(limit))
+    return [mappers.product(row) for row in rows]
+
+
+async def product_count(conn: AsyncConnection, spec: ProductQuery) -> int:
+    query = _filtered(select(func.count()).select_from(products), spec)
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def products_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Product]:
+    rows = await conn.execute(select(products).where(products.c.id.in_(list(ids))))
+    return {row.id: mappers.product(row) for row in rows}
+
+
+async def products_by_handles(conn: AsyncConnection, handles: Sequence[str]) -> dict[str, Product]:
+    rows = await conn.execute(select(products).where(products.c.handle.in_(list(handles))))
+    return {row.handle: mappers.product(row) for row in rows}
+
+
+async def variants_by_product(
+    conn: AsyncConnection, product_ids: Sequence[int]
+) -> dict[int, list[Variant]]:
+    rows = await conn.execute(
+        select(variants).where(variants.c.product_id.in_(list(product_ids))).order_by(variants.c.id)
+    )
+    found: dict[int, list[Variant]] = {}
+    for row in rows:
+        found.setdefault(row.product_id, []).append(mappers.variant(row))
+    return found
+
+
+async def variants_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Variant]:
+    rows = await conn.execute(select(variants).where(variants.c.id.in_(list(ids))))
+    return {row.id: mappers.variant(row) for row in rows}
+
+
+async def variants_by_skus(conn: AsyncConnection, skus: Sequence[str]) -> dict[str, Variant]:
+    rows = await conn.execute(select(variants).where(variants.c.sku.in_(list(skus))))
+    return {row.sku: mappers.variant(row) for row in rows}
+
+
+async def prices_for(
+    conn: AsyncConnection, keys: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], Decimal]:
+    """Prices by (variant id, channel id)."""
+    variant_ids = list({v for v, _ in keys})
+    channel_ids = list({c for _, c in keys})
+    rows = await conn.execute(
+        select(prices).where(
+            prices.c.variant_id.in_(variant_ids), prices.c.channel_id.in_(channel_ids)
+        )
+    )
+    return {(row.variant_id, row.channel_id): row.amount for row in rows}
+
+
+async def categories_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Category]:
+    rows = await conn.execute(select(categories).where(categories.c.id.in_(list(ids))))
+    return {row.id: mappers.category(row) for row in rows}
+
+
+async def categories_by_codes(conn: AsyncConnection, codes: Sequence[str]) -> dict[str, Category]:
+    rows = await conn.execute(select(categories).where(categories.c.code.in_(list(codes))))
+    return {row.code: mappers.category(row) for row in rows}
+
+
+async def kit_components_of(
+    conn: AsyncConnection, kit_ids: Sequence[int]
+) -> dict[int, list[KitComponent]]:
+    rows = await conn.execute(
+        select(kit_components)
+        .where(kit_components.c.kit_id.in_(list(kit_ids)))
+        .order_by(kit_components.c.kit_id, kit_components.c.component_id)
+    )
+    found: dict[int, list[KitComponent]] = {}
+    for row in rows:
+        found.setdefault(row.kit_id, []).append(mappers.kit_component(row))
+    return found

@@ -1,0 +1,76 @@
+"""The unit of work: one transaction per use case, outbox rows included."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from persistence.database import Database
+from persistence.outbox import SqlOutbox
+from persistence.repositories.catalog import SqlCatalogRepository
+from persistence.repositories.inventory import SqlInventoryRepository
+from persistence.repositories.locations import SqlLocationRepository
+from persistence.repositories.tokens import SqlTokenRepository
+
+
+class SqlUnitOfWork:
+    catalog: SqlCatalogRepository
+    locations: SqlLocationRepository
+    tokens: SqlTokenRepository
+    inventory: SqlInventoryRepository
+    outbox: SqlOutbox
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._conn: AsyncConnection | None = None
+        self._published = 0
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        if self.db.write_lock is not None:
+            await self.db.write_lock.acquire()
+        try:
+            conn = await self.db.engine.connect()
+            await conn.begin()
+        except BaseException:
+            self._release()
+            raise
+        self._conn = conn
+        self._published = 0
+        self.catalog = SqlCatalogRepository(conn)
+        self.locations = SqlLocationRepository(conn)
+        self.tokens = SqlTokenRepository(conn)
+        self.inventory = SqlInventoryRepository(conn, self.db)
+        self.outbox = SqlOutbox()
+        return self
+
+    async def commit(self) -> None:
+        conn = self._require()
+        self._published = await self.outbox.flush(conn)
+        await conn.commit()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn = self._require()
+        self._conn = None
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+            await conn.close()
+        finally:
+            self._release()
+        if self._published and exc_type is None:
+            self.db.committed()
+
+    def _require(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside `async with`")
+        return self._conn
+
+    def _release(self) -> None:
+        if self.db.write_lock is not None and self.db.write_lock.locked():
+            self.db.write_lock.release()

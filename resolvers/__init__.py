@@ -1,0 +1,1 @@
+"""Thin resolvers: GraphQL arguments -> domain commands or reads -> read models."""

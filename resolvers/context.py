@@ -1,0 +1,59 @@
+"""The per-request GraphQL context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import cached_property
+from typing import Any
+
+from domain.access import Actor
+from domain.tokens.model import ApiToken
+from persistence.database import Database
+from persistence.uow import SqlUnitOfWork
+from resolvers.loaders import Loaders
+from resolvers.reference import ReferenceCache
+from subscriptions.bus import EventBus
+
+
+@dataclass
+class Context:
+    db: Database
+    reference: ReferenceCache
+    bus: EventBus
+    token: ApiToken | None
+    request_id: str
+    request: Any = None
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    auth_error: str | None = None
+    connection_params: Any = None
+    _extra: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders(self.db, self.today)
+
+    def extra_loader(self, name: str, factory: Callable[[], Any]) -> Any:
+        """Loaders that need the context itself (e.g. availability), created on first use."""
+        found = self._extra.get(name)
+        if found is None:
+            found = self._extra[name] = factory()
+        return found
+
+    @property
+    def today(self) -> date:
+        return self.started.date()
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.db)
+
+    @property
+    def actor(self) -> Actor:
+        if self.token is None:
+            return Actor()
+        return Actor(
+            name=f"{self.token.kind.value}:{self.token.name}",
+            channel=self.token.channel,
+            location=self.token.location,
+        )

@@ -1,0 +1,57 @@
+"""Relay connections as plain read models; totalCount is only counted when asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+MAX_PAGE = 100
+
+
+def page_size(first: int | None, default: int) -> int:
+    """Page sizes are capped at 100 (clamped, not an error); negatives read as zero."""
+    size = default if first is None else first
+    return max(0, min(size, MAX_PAGE))
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@dataclass(frozen=True, slots=True)
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    count: Callable[[], Awaitable[int]]
+
+
+def connection(
+    rows: Sequence[T],
+    limit: int,
+    cursor_of: Callable[[T], str],
+    has_previous: bool,
+    count: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    """Build a connection from `limit + 1` fetched rows (the extra one tells hasNextPage)."""
+    items = list(rows[:limit])
+    edges = [Edge(cursor_of(item), item) for item in items]
+    info = PageInfo(
+        has_next_page=len(rows) > limit,
+        has_previous_page=has_previous,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges, info, count)

@@ -1,0 +1,81 @@
+"""Conventions shared by every part of the schema."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TypeAlias
+
+import strawberry
+
+from domain import errors as domain_errors
+from domain.locations.model import LocationKind as DomainLocationKind
+from resolvers.context import Context
+
+Info: TypeAlias = strawberry.Info[Context, None]
+
+ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode")
+LocationKind = strawberry.enum(DomainLocationKind, name="LocationKind")
+
+
+@strawberry.interface(description="An object with an opaque, stable global ID.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type(description="Relay pagination details.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="A problem with the input: where (`field` path), what (`code`), why.")
+class UserError:
+    field: list[str] | None
+    code: ErrorCode  # type: ignore[valid-type]
+    message: str
+
+
+@strawberry.type(description="An amount in a currency, rounded half-even to its minor unit.")
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@strawberry.type
+class GeoPoint:
+    latitude: float
+    longitude: float
+
+
+@strawberry.input
+class GeoPointInput:
+    latitude: float
+    longitude: float
+
+
+@strawberry.input
+class AddressInput:
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    name: str | None = None
+    line2: str | None = None
+    region: str | None = None
+    phone: str | None = None
+    geo: GeoPointInput | None = None
+
+
+@strawberry.type
+class Address:
+    line1: str
+    city: str
+    postal_code: str
+    country: str
+    name: str | None = None
+    line2: str | None = None
+    region: str | None = None
+    phone: str | None = None
+    geo: GeoPoint | None = None

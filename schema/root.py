@@ -1,0 +1,196 @@
+"""The root types and the Schema object, composed from the per-feature modules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from datetime import date
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from resolvers import catalog, inventory, locations, node, tokens
+from resolvers.pagination import MAX_PAGE
+from schema.catalog import (
+    CategoryPayload,
+    Channel,
+    ChannelPayload,
+    Product,
+    ProductConnection,
+    ProductPayload,
+    Variant,
+)
+from schema.common import GeoPointInput, Info, Node
+from schema.inputs import (
+    ApiTokenInput,
+    CategoryInput,
+    ChannelInput,
+    InventoryAdjustInput,
+    InventorySetInput,
+    InventoryViewInput,
+    LocationInput,
+    ProductCreateInput,
+    ProductFilter,
+)
+from schema.inventory import (
+    AvailabilityEvent,
+    InventoryPositionConnection,
+    InventoryUpdateResult,
+    InventoryView,
+    InventoryViewPayload,
+    SkuAvailability,
+)
+from schema.locations import Location, LocationConnection, LocationPayload
+from schema.tokens import ApiToken, ApiTokenPayload
+from subscriptions import resolvers as subscription_resolvers
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global ID.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await node.node(info.context, id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="Sales channels (a channel-bound token sees its own).")
+    async def channels(self, info: Info) -> list[Channel]:
+        return await catalog.channels(info.context)  # type: ignore[return-value]
+
+    @strawberry.field(description="Products, filtered; `channel` keeps those priced there.")
+    async def products(
+        self,
+        info: Info,
+        channel: str | None = None,
+        filter: ProductFilter | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> ProductConnection:
+        return await catalog.products(info.context, channel, filter, first, after)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def product(self, info: Info, handle: str) -> Product | None:
+        return await catalog.product_by_handle(info.context, handle)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def variant(self, info: Info, sku: str) -> Variant | None:
+        return await catalog.variant_by_sku(info.context, sku)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def locations(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> LocationConnection:
+        return await locations.locations(info.context, first, after)  # type: ignore[return-value]
+
+    @strawberry.field(description="Positions by SKU and/or location, paginated.")
+    async def inventory_positions(
+        self,
+        info: Info,
+        sku: str | None = None,
+        location: str | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> InventoryPositionConnection:
+        return await inventory.positions(info.context, sku, location, first, after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Channel ATP for SKUs; `near`/`radiusKm` limit and order locations."
+    )
+    async def availability(
+        self,
+        info: Info,
+        channel: str,
+        skus: list[str],
+        near: GeoPointInput | None = None,
+        radius_km: float | None = None,
+    ) -> list[SkuAvailability]:
+        return await inventory.availability(info.context, channel, skus, near, radius_km)  # type: ignore[return-value]
+
+    @strawberry.field(description="The token making this request; null when anonymous.")
+    def viewer(self, info: Info) -> ApiToken | None:
+        return tokens.viewer(info.context)  # type: ignore[return-value]
+
+    @strawberry.field(description="Limits this server applies to queries.")
+    def api_limits(self) -> JSON:
+        return {"maxPageSize": MAX_PAGE}  # type: ignore[return-value]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
+        return await catalog.product_create(info.context, input)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Open a sales channel (starts with an empty inventory view).")
+    async def channel_create(self, info: Info, input: ChannelInput) -> ChannelPayload:
+        return await catalog.channel_create(info.context, input)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    async def category_create(self, info: Info, input: CategoryInput) -> CategoryPayload:
+        return await catalog.category_create(info.context, input)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    async def location_create(self, info: Info, input: LocationInput) -> LocationPayload:
+        return await locations.location_create(info.context, input)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Create or replace a channel's inventory view.")
+    async def inventory_view_upsert(
+        self,
+        info: Info,
+        channel: str,
+        input: InventoryViewInput,
+    ) -> InventoryViewPayload:
+        return await inventory.inventory_view_upsert(info.context, channel, input)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Absolute counts as of a time; up to 10,000 per call.")
+    async def inventory_set(
+        self, info: Info, updates: list[InventorySetInput]
+    ) -> InventoryUpdateResult:
+        return await inventory.inventory_set(info.context, updates)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Idempotent deltas by eventId; up to 10,000 per call.")
+    async def inventory_adjust(
+        self, info: Info, updates: list[InventoryAdjustInput]
+    ) -> InventoryUpdateResult:
+        return await inventory.inventory_adjust(info.context, updates)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    async def incoming_supply_add(
+        self,
+        info: Info,
+        sku: str,
+        location: str,
+        quantity: int,
+        expected_at: date,
+        reference: str | None = None,
+    ) -> InventoryUpdateResult:
+        return await inventory.incoming_supply_add(  # type: ignore[return-value]
+            info.context, sku, location, quantity, expected_at, reference
+        )
+
+    @strawberry.mutation(description="Issue a token; the secret is in this response only.")
+    async def api_token_create(self, info: Info, input: ApiTokenInput) -> ApiTokenPayload:
+        return await tokens.api_token_create(info.context, input)  # type: ignore[return-value]
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="ATP feed for a channel: fires when a SKU's ATP moves.")
+    async def availability_changed(
+        self, info: Info, channel: str, skus: list[str] | None = None
+    ) -> AsyncGenerator[AvailabilityEvent, None]:
+        async for event in subscription_resolvers.availability_changed(info.context, channel, skus):
+            yield event  # type: ignore[misc]
+
+
+def build_schema(
+    extensions: Sequence[Any] = (),
+) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[InventoryView, Location, Product, Variant, Channel],
+        extensions=list(extensions),
+    )
+
+
+__all__ = ["Any", "build_schema"]

@@ -1,0 +1,1 @@
+"""The Starlette app, settings, authentication and the `orchestra` command line."""

@@ -1,0 +1,31 @@
+"""Settings from the environment; defaults need nothing installed (SQLite, in-process bus)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./orchestra.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    max_query_depth: int = 12
+    max_query_cost: int = 50_000
+    max_aliases: int = 30
+    db_pool_size: int = 10
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            database_url=env.get("ORCHESTRA_DATABASE_URL", DEFAULT_DATABASE_URL),
+            redis_url=env.get("ORCHESTRA_REDIS_URL") or None,
+            max_query_depth=int(env.get("ORCHESTRA_MAX_QUERY_DEPTH", "12")),
+            max_query_cost=int(env.get("ORCHESTRA_MAX_QUERY_COST", "50000")),
+            db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "10")),
+            debug=env.get("ORCHESTRA_DEBUG", "") == "1",
+        )

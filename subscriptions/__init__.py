@@ -1,0 +1,1 @@
+"""Event bus, transactional outbox relay and subscription resolvers."""
