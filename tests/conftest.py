@@ -1,5 +1,8 @@
 """Test setup: a real database (PostgreSQL in CI, SQLite by default), migrated once per run.
 
+On PostgreSQL each session creates its own database next to ORCHESTRA_TEST_DATABASE_URL
+and drops it at the end.
+
 ORCHESTRA_TEST_DATABASE_URL / ORCHESTRA_TEST_REDIS_URL select PostgreSQL and Redis; without
 them the suite runs on a fresh SQLite file with the in-process bus. Tests share the
 database and keep apart by using unique codes, SKUs and handles.
@@ -18,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.testclient import TestClient
 
@@ -37,22 +40,30 @@ def _database_url(tmp: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp / 'test.db'}"
 
 
-async def _reset_postgres(url: str) -> None:
-    engine = create_async_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
+async def _admin(url: str, statement: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(statement))
     await engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
+    """A private database per test session, so concurrent runs never share state."""
     with tempfile.TemporaryDirectory() as tmp:
         url = _database_url(Path(tmp))
-        if url.startswith("postgresql"):
-            asyncio.run(_reset_postgres(url))
-        upgrade(url)
-        yield url
+        if not url.startswith("postgresql"):
+            upgrade(url)
+            yield url
+            return
+        name = f"orchestra_test_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_admin(url, f'CREATE DATABASE "{name}"'))
+        private = make_url(url).set(database=name).render_as_string(hide_password=False)
+        try:
+            upgrade(private)
+            yield private
+        finally:
+            asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
