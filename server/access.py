@@ -28,6 +28,7 @@ from graphql import (
 from graphql.language import ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from resolvers.errors import forbidden, unauthenticated
 
@@ -157,6 +158,8 @@ class AccessGuard(SchemaExtension):
             needed = _cached(ctx.schema._schema, ctx.query, ctx.operation_name, document)
             error = self._check(needed, ctx.context, ctx.variables)
             if error is not None:
+                if ctx.operation_type is OperationType.SUBSCRIPTION:
+                    raise error  # strawberry ignores a preset result for subscriptions
                 ctx.result = ExecutionResult(data=None, errors=[error])
         yield
 

@@ -23,6 +23,8 @@ class EventBus(Protocol):
     async def stop(self) -> None: ...
     async def publish(self, topic: str, payload: dict[str, Any]) -> None: ...
     def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]: ...
+    @property
+    def subscriber_count(self) -> int: ...
 
 
 class InProcessBus:
@@ -86,6 +88,10 @@ class RedisBus:
 
     def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
         return self._local.subscribe(topic)
+
+    @property
+    def subscriber_count(self) -> int:
+        return self._local.subscriber_count
 
     async def _listen(self) -> None:
         while True:

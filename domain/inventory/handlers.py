@@ -229,6 +229,8 @@ async def add_incoming_supply(
         if errors:
             result.errors.extend(FieldError((e.field[-1],), e.code, e.message) for e in errors)
             return result
+        # The position exists from now on, so the supply shows even before any stock does.
+        await uow.inventory.lock_positions([resolved[0].key])
         await uow.inventory.add_incoming(resolved[0].key, quantity, expected_at, reference)
         await uow.commit()
     result.applied = 1
