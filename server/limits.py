@@ -13,6 +13,7 @@ from graphql import (
     FieldNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLOutputType,
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
@@ -20,6 +21,8 @@ from graphql import (
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    get_nullable_type,
+    is_list_type,
 )
 
 from resolvers.pagination import MAX_PAGE
@@ -30,6 +33,9 @@ LIST_ESTIMATE = 10
 
 def build_limit_rule(max_depth: int, max_cost: int) -> type[ValidationRule]:
     class QueryLimits(ValidationRule):
+        """Multipliers are recorded per field while graphql-core visits with type info;
+        the cost of each operation is summed when the document has been visited."""
+
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
             self.fragments = {
@@ -39,8 +45,19 @@ def build_limit_rule(max_depth: int, max_cost: int) -> type[ValidationRule]:
                 and hasattr(d, "selection_set")
                 and hasattr(d, "name")
             }
+            self.multipliers: dict[int, int] = {}
 
-        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            field_type = self.context.get_type()
+            if field_type is not None:
+                self.multipliers[id(node)] = _multiplier(node, field_type)
+
+        def leave_document(self, *_: Any) -> None:
+            for definition in self.context.document.definitions:
+                if isinstance(definition, OperationDefinitionNode):
+                    self._check(definition)
+
+        def _check(self, node: OperationDefinitionNode) -> None:
             cost, depth = self._measure(node.selection_set, 0, set())
             if depth > max_depth:
                 self.report_error(
@@ -70,7 +87,7 @@ def build_limit_rule(max_depth: int, max_cost: int) -> type[ValidationRule]:
                     inner_cost, inner_depth = self._measure(
                         selection.selection_set, depth + 1, seen
                     )
-                    multiplier = _multiplier(selection) if selection.selection_set else 1
+                    multiplier = self.multipliers.get(id(selection), 1)
                     cost += 1 + multiplier * inner_cost
                     deepest = max(deepest, inner_depth)
                 elif isinstance(selection, InlineFragmentNode):
@@ -94,7 +111,9 @@ def build_limit_rule(max_depth: int, max_cost: int) -> type[ValidationRule]:
     return QueryLimits
 
 
-def _multiplier(field: FieldNode) -> int:
+def _multiplier(field: FieldNode, field_type: GraphQLOutputType) -> int:
+    """How many times a field's selection is resolved: `first` for connections and
+    paginated lists, the SKU count for availability, an estimate for other lists."""
     for argument in field.arguments or ():
         name = argument.name.value
         if name in ("first", "last"):
@@ -103,4 +122,8 @@ def _multiplier(field: FieldNode) -> int:
             return MAX_PAGE
         if name == "skus" and isinstance(argument.value, ListValueNode):
             return max(1, len(argument.value.values))
-    return LIST_ESTIMATE
+    if field.name.value == "edges":
+        return 1  # a connection's `first` already counted its edges
+    if is_list_type(get_nullable_type(field_type)):
+        return LIST_ESTIMATE
+    return 1
