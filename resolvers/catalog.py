@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.catalog import handlers
 from domain.catalog.model import (
@@ -26,6 +29,7 @@ from persistence.reads import catalog as reads
 from resolvers.context import Context
 from resolvers.errors import checked_cursor
 from resolvers.ids import cursor
+from resolvers.lookahead import selects
 from resolvers.pagination import Connection, connection, page_size
 from resolvers.results import Result
 
@@ -51,12 +55,13 @@ async def channels(ctx: Context) -> list[Channel]:
 
 async def products(
     ctx: Context,
+    info: Any,
     channel: str | None,
     filter: ProductFilter | None,
     first: int | None,
     after: str | None,
 ) -> Connection[Product]:
-    ref = await ctx.reference.get()
+    ref = await ctx.reference_data()
     after_key = checked_cursor(after)
     channel_id = None
     if channel is not None:
@@ -79,6 +84,8 @@ async def products(
     limit = page_size(first, 20)
     async with ctx.db.read() as conn:
         rows = await reads.product_page(conn, spec, after_key[0] if after_key else None, limit + 1)
+        if selects(info, ("edges", "node", "variants")):
+            await _prefetch_variants(ctx, conn, [p.id for p in rows[:limit]], info)
     for product in rows:
         ctx.loaders.product.prime(product.id, product)
 
@@ -87,6 +94,22 @@ async def products(
             return await reads.product_count(conn, spec)
 
     return connection(rows, limit, lambda p: cursor(p.id), after_key is not None, count)
+
+
+async def _prefetch_variants(
+    ctx: Context, conn: AsyncConnection, product_ids: list[int], info: Any
+) -> None:
+    """The storefront listing's hot path: variants and their prices in two statements."""
+    if not product_ids:
+        return
+    found = await reads.variants_by_product(conn, product_ids)
+    prefetched = ctx.prefetched
+    for product_id in product_ids:
+        prefetched.variants_by_product[product_id] = found.get(product_id, [])
+    if selects(info, ("edges", "node", "variants", "price")):
+        variant_ids = [v.id for variants in found.values() for v in variants]
+        prefetched.prices.update(await reads.prices_of_variants(conn, variant_ids))
+        prefetched.priced_variants.update(variant_ids)
 
 
 def _empty() -> Connection[Any]:
@@ -106,9 +129,13 @@ async def variant_by_sku(ctx: Context, sku: str) -> Variant | None:
     return variant
 
 
-async def product_variants(ctx: Context, product: Product) -> list[Variant]:
-    found: list[Variant] = await ctx.loaders.variants_of_product.load(product.id)
-    return found
+def product_variants(ctx: Context, product: Product) -> list[Variant] | Awaitable[list[Variant]]:
+    """Synchronous when the listing prefetched them; a dataloader otherwise."""
+    prefetched = ctx.prefetched.variants_by_product.get(product.id)
+    if prefetched is not None:
+        return prefetched
+    loaded: Awaitable[list[Variant]] = ctx.loaders.variants_of_product.load(product.id)
+    return loaded
 
 
 async def product_category(ctx: Context, product: Product) -> Category | None:
@@ -130,9 +157,25 @@ async def variant_product(ctx: Context, variant: Variant) -> Product:
     return product
 
 
-async def variant_price(ctx: Context, variant: Variant, channel: str) -> Money | None:
-    """The price in the channel's price list; null when not sold there (or unknown channel)."""
-    found = (await ctx.reference.get()).channels_by_code.get(channel)
+def variant_price(
+    ctx: Context, variant: Variant, channel: str
+) -> Money | Awaitable[Money | None] | None:
+    """The price in the channel's price list; null when not sold there (or unknown channel).
+
+    Synchronous when the listing prefetched prices; a dataloader otherwise.
+    """
+    ref = ctx.ref
+    if ref is None or variant.id not in ctx.prefetched.priced_variants:
+        return _load_price(ctx, variant, channel)
+    found = ref.channels_by_code.get(channel)
+    if found is None:
+        return None
+    amount = ctx.prefetched.prices.get((variant.id, found.id))
+    return None if amount is None else Money(amount, found.currency)
+
+
+async def _load_price(ctx: Context, variant: Variant, channel: str) -> Money | None:
+    found = (await ctx.reference_data()).channels_by_code.get(channel)
     if found is None:
         return None
     amount: Decimal | None = await ctx.loaders.price.load((variant.id, found.id))

@@ -5,16 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
 from domain.access import Actor
+from domain.catalog.model import Variant
 from domain.tokens.model import ApiToken
 from persistence.database import Database
 from persistence.uow import SqlUnitOfWork
 from resolvers.loaders import Loaders
-from resolvers.reference import ReferenceCache
+from resolvers.reference import ReferenceCache, ReferenceData
 from subscriptions.bus import EventBus
+
+
+@dataclass
+class Prefetched:
+    """Rows a list resolver fetched in bulk for the fields below it, so those fields can
+    answer synchronously instead of creating one awaitable per list item."""
+
+    variants_by_product: dict[int, list[Variant]] = field(default_factory=dict)
+    prices: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    priced_variants: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -27,6 +39,8 @@ class Context:
     request: Any = None
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     auth_error: str | None = None
+    prefetched: Prefetched = field(default_factory=Prefetched)
+    ref: ReferenceData | None = None
     connection_params: Any = None
     _extra: dict[str, Any] = field(default_factory=dict)
 
@@ -44,6 +58,12 @@ class Context:
     @property
     def today(self) -> date:
         return self.started.date()
+
+    async def reference_data(self) -> ReferenceData:
+        """Reference data, read once per request so nested fields can use `ref` directly."""
+        if self.ref is None:
+            self.ref = await self.reference.get()
+        return self.ref
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db)

@@ -74,8 +74,8 @@ class Product(Node):
         return await r.product_category(info.context, root)  # type: ignore[return-value]
 
     @strawberry.field
-    async def variants(root: strawberry.Parent[model.Product], info: Info) -> list[Variant]:  # type: ignore[misc]
-        return await r.product_variants(info.context, root)  # type: ignore[return-value]
+    def variants(root: strawberry.Parent[model.Product], info: Info) -> list[Variant]:  # type: ignore[misc]
+        return r.product_variants(info.context, root)  # type: ignore[return-value]
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
@@ -99,10 +99,8 @@ class Variant(Node):
         return await r.variant_product(info.context, root)  # type: ignore[return-value]
 
     @strawberry.field(description="Price in the channel's price list; null if not sold there.")
-    async def price(
-        root: strawberry.Parent[model.Variant], info: Info, channel: str
-    ) -> Money | None:  # type: ignore[misc]
-        return await r.variant_price(info.context, root, channel)  # type: ignore[return-value]
+    def price(root: strawberry.Parent[model.Variant], info: Info, channel: str) -> Money | None:  # type: ignore[misc]
+        return r.variant_price(info.context, root, channel)  # type: ignore[return-value]
 
     @strawberry.field(description="Components and quantities; empty unless isKit.")
     async def kit_components(

@@ -64,7 +64,7 @@ class Query:
         first: int | None = 20,
         after: str | None = None,
     ) -> ProductConnection:
-        return await catalog.products(info.context, channel, filter, first, after)  # type: ignore[return-value]
+        return await catalog.products(info.context, info, channel, filter, first, after)  # type: ignore[return-value]
 
     @strawberry.field
     async def product(self, info: Info, handle: str) -> Product | None:

@@ -118,6 +118,16 @@ async def prices_for(
     return {(row.variant_id, row.channel_id): row.amount for row in rows}
 
 
+async def prices_of_variants(
+    conn: AsyncConnection, variant_ids: Sequence[int]
+) -> dict[tuple[int, int], Decimal]:
+    """Every channel's price of these variants, by (variant id, channel id)."""
+    if not variant_ids:
+        return {}
+    rows = await conn.execute(select(prices).where(prices.c.variant_id.in_(list(variant_ids))))
+    return {(row.variant_id, row.channel_id): row.amount for row in rows}
+
+
 async def categories_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Category]:
     rows = await conn.execute(select(categories).where(categories.c.id.in_(list(ids))))
     return {row.id: mappers.category(row) for row in rows}
