@@ -95,6 +95,10 @@ async def _async_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.command == "token":
             return await _token_create(db, args)
+        if args.command == "demo":
+            from server.demo import load_demo
+
+            return await load_demo(db, only_if_empty=args.if_empty)
     finally:
         await db.dispose()
     return 2
