@@ -225,6 +225,7 @@ async def product_create(ctx: Context, data: ProductCreateInput) -> Result[Produ
         product = await handlers.create_product(to_create_product(data), ctx.uow())
     except DomainError as error:
         return Result.failed(error)
+    ctx.reference.invalidate()
     return Result(product)
 
 
@@ -245,4 +246,5 @@ async def category_create(ctx: Context, data: CategoryInput) -> Result[Category]
         )
     except DomainError as error:
         return Result.failed(error)
+    ctx.reference.invalidate()
     return Result(category)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.catalog.model import Channel
@@ -35,9 +36,17 @@ class ReferenceCache:
         self._data: ReferenceData | None = None
         self._loaded_at = 0.0
         self._lock = asyncio.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_invalidate(self, callback: Callable[[], None]) -> None:
+        """Caches derived from catalog data (e.g. cached responses) drop with this one."""
+        self._listeners.append(callback)
 
     def invalidate(self) -> None:
+        """Called after every catalog or configuration write made by this process."""
         self._data = None
+        for callback in self._listeners:
+            callback()
 
     async def get(self) -> ReferenceData:
         data = self._data

@@ -80,11 +80,16 @@ CHANNEL_ARGUMENT_FIELDS = frozenset(
 ANONYMOUS_ROOT_FIELDS = frozenset({"__schema", "__type", "__typename", "viewer", "apiLimits"})
 
 
+# Root fields whose answers are catalog data only (no stock, no per-token data).
+CATALOG_ROOT_FIELDS = frozenset({"products", "product", "variant", "channels", "__typename"})
+
+
 @dataclass(frozen=True, slots=True)
 class Requirements:
     scopes: frozenset[str]
     channel_args: tuple[ast.ValueNode, ...]
     needs_token: bool
+    catalog_only: bool = False
 
 
 def requirements(
@@ -118,7 +123,8 @@ def requirements(
     for definition in _relevant(document, operation):
         visit(definition, TypeInfoVisitor(type_info, Collect()))
     needs_token = bool(scopes) or not roots <= ANONYMOUS_ROOT_FIELDS
-    return Requirements(frozenset(scopes), tuple(channel_args), needs_token)
+    catalog_only = bool(roots) and roots <= CATALOG_ROOT_FIELDS and scopes <= {"catalog:read"}
+    return Requirements(frozenset(scopes), tuple(channel_args), needs_token, catalog_only)
 
 
 def _relevant(document: DocumentNode, operation: str | None) -> Iterator[ast.DefinitionNode]:
@@ -148,14 +154,20 @@ def channel_values(args: tuple[ast.ValueNode, ...], variables: dict[str, Any] | 
     return values
 
 
+def document_requirements(ctx: Any) -> Requirements | None:
+    """What the execution context's document needs (cached per query text)."""
+    if ctx.graphql_document is None or ctx.query is None:
+        return None
+    return _cached(ctx.schema._schema, ctx.query, ctx.operation_name, ctx.graphql_document)
+
+
 class AccessGuard(SchemaExtension):
     """Refuses the whole operation before execution when a scope or binding is missing."""
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
-        document = ctx.graphql_document
-        if document is not None and ctx.query is not None:
-            needed = _cached(ctx.schema._schema, ctx.query, ctx.operation_name, document)
+        needed = document_requirements(ctx)
+        if needed is not None:
             error = self._check(needed, ctx.context, ctx.variables)
             if error is not None:
                 if ctx.operation_type is OperationType.SUBSCRIPTION:

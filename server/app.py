@@ -28,6 +28,7 @@ from server.access import AccessGuard
 from server.auth import Authenticator, InvalidToken
 from server.limits import build_limit_rule
 from server.masking import MaskUnexpectedErrors
+from server.response_cache import CachedCatalogResponses, ResponseCache
 from server.settings import Settings
 from subscriptions.bus import EventBus, create_bus
 from subscriptions.relay import OutboxRelay
@@ -36,14 +37,15 @@ log = logging.getLogger("orchestra")
 CACHE_SIZE = 1024
 
 
-def create_schema(settings: Settings) -> BaseSchema:
+def create_schema(settings: Settings, responses: ResponseCache) -> BaseSchema:
     limit_rule = build_limit_rule(settings.max_query_depth, settings.max_query_cost)
     return build_schema(
         [
             lambda: ParserCache(maxsize=CACHE_SIZE),
             AddValidationRules([limit_rule]),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
-            AccessGuard,
+            AccessGuard,  # before the response cache: it decides who may see an answer
+            lambda: CachedCatalogResponses(responses),
             MaskUnexpectedErrors,
         ]
     )
@@ -57,6 +59,8 @@ class Services:
         self.db = Database(settings.database_url, pool_size=settings.db_pool_size)
         self.bus: EventBus = create_bus(settings.redis_url)
         self.reference = ReferenceCache(self.db)
+        self.responses = ResponseCache(settings.response_cache_ttl)
+        self.reference.on_invalidate(self.responses.clear)
         self.auth = Authenticator(self.db)
         self.relay = OutboxRelay(self.db, self.bus)
 
@@ -111,7 +115,7 @@ class OrchestraGraphQL(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     services = Services(settings)
-    graphql = OrchestraGraphQL(create_schema(settings), services)
+    graphql = OrchestraGraphQL(create_schema(settings, services.responses), services)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

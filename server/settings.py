@@ -16,6 +16,7 @@ class Settings:
     max_query_cost: int = 50_000
     max_aliases: int = 30
     db_pool_size: int = 10
+    response_cache_ttl: float = 1.0
     debug: bool = False
 
     @classmethod
@@ -27,5 +28,6 @@ class Settings:
             max_query_depth=int(env.get("ORCHESTRA_MAX_QUERY_DEPTH", "12")),
             max_query_cost=int(env.get("ORCHESTRA_MAX_QUERY_COST", "50000")),
             db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "10")),
+            response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
             debug=env.get("ORCHESTRA_DEBUG", "") == "1",
         )

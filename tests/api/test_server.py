@@ -71,3 +71,35 @@ def test_unexpected_errors_are_masked_and_carry_a_request_id(
     assert error["extensions"]["code"] == "INTERNAL"
     assert error["extensions"]["requestId"]
     assert "hunter2" not in str(body)
+
+
+def test_catalog_answers_are_cached_briefly_and_dropped_on_catalog_writes(
+    api: Api, client: TestClient
+) -> None:
+    from tests import factories
+
+    responses = client.app.state.services.responses  # type: ignore[attr-defined]
+    [sku] = factories.product(api)
+    query = "query($sku: String!) { variant(sku: $sku) { sku title } }"
+    api(query, {"sku": sku})
+    hits = responses.hits
+    assert api(query, {"sku": sku})["variant"]["sku"] == sku
+    assert responses.hits == hits + 1
+    # A write through this process is visible at once, not after the cache expires.
+    missing = f"{sku}-NEW"
+    assert api(query, {"sku": missing})["variant"] is None
+    factories_input = {
+        "handle": f"h-{missing.lower()}",
+        "title": "t",
+        "variants": [{"sku": missing, "title": "n"}],
+    }
+    assert api(factories.PRODUCT, {"input": factories_input})["productCreate"]["userErrors"] == []
+    assert api(query, {"sku": missing})["variant"] == {"sku": missing, "title": "n"}
+
+
+def test_inventory_answers_are_never_cached(api: Api, client: TestClient) -> None:
+    responses = client.app.state.services.responses  # type: ignore[attr-defined]
+    hits = responses.hits
+    for _ in range(3):
+        api("{ inventoryPositions(first: 1) { totalCount } }")
+    assert responses.hits == hits
