@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from persistence.database import Database
 from persistence.outbox import SqlOutbox
 from persistence.repositories.catalog import SqlCatalogRepository
+from persistence.repositories.catalog_bulk import SqlCatalogBulkRepository
 from persistence.repositories.inventory import SqlInventoryRepository
 from persistence.repositories.locations import SqlLocationRepository
 from persistence.repositories.tokens import SqlTokenRepository
@@ -16,6 +17,7 @@ from persistence.repositories.tokens import SqlTokenRepository
 
 class SqlUnitOfWork:
     catalog: SqlCatalogRepository
+    catalog_bulk: SqlCatalogBulkRepository
     locations: SqlLocationRepository
     tokens: SqlTokenRepository
     inventory: SqlInventoryRepository
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
         self._conn = conn
         self._published = 0
         self.catalog = SqlCatalogRepository(conn)
+        self.catalog_bulk = SqlCatalogBulkRepository(conn)
         self.locations = SqlLocationRepository(conn)
         self.tokens = SqlTokenRepository(conn)
         self.inventory = SqlInventoryRepository(conn, self.db)

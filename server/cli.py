@@ -99,6 +99,10 @@ async def _async_command(args: argparse.Namespace, settings: Settings) -> int:
             from server.demo import load_demo
 
             return await load_demo(db, only_if_empty=args.if_empty)
+        if args.command == "import" and args.what == "catalog":
+            from server.catalog_import import import_catalog_file
+
+            return await import_catalog_file(db, args.file)
     finally:
         await db.dispose()
     return 2
