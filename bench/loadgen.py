@@ -82,13 +82,14 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 
 async def run_load(
     url: str,
-    request: bytes,
+    request: bytes | list[bytes],
     *,
     concurrency: int = 32,
     duration: float = 15.0,
     check: bytes | None = None,
 ) -> LoadResult:
-    """Send `request` over `concurrency` connections for `duration` seconds."""
+    """Send `request` (or cycle through several) over `concurrency` connections."""
+    requests = request if isinstance(request, list) else [request]
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     latencies: list[float] = []
@@ -98,10 +99,12 @@ async def run_load(
     async def worker() -> None:
         nonlocal errors
         reader, writer = await asyncio.open_connection(host, port)
+        turn = 0
         try:
             while time.perf_counter() < deadline:
                 started = time.perf_counter()
-                writer.write(request)
+                writer.write(requests[turn % len(requests)])
+                turn += 1
                 status, body = await _read_response(reader)
                 latencies.append((time.perf_counter() - started) * 1000)
                 if status != 200 or b'"errors"' in body or (check and check not in body):

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from domain.catalog import model
+from resolvers import availability as availability_resolvers
 from resolvers import catalog as r
 from resolvers import ids
-from resolvers import inventory as inventory_resolvers
 from schema.common import Info, Money, Node, PageInfo, UserError
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class Variant(Node):
     async def availability(
         root: strawberry.Parent[model.Variant], info: Info, channel: str
     ) -> SkuAvailabilityRef:  # type: ignore[misc]
-        return await inventory_resolvers.variant_availability(info.context, root, channel)  # type: ignore[return-value]
+        return await availability_resolvers.variant_availability(info.context, root, channel)  # type: ignore[return-value]
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from resolvers import catalog, inventory, locations, node, tokens
+from resolvers import availability, catalog, inventory, locations, node, tokens
 from resolvers.pagination import MAX_PAGE
 from schema.catalog import (
     CategoryPayload,
@@ -102,7 +102,7 @@ class Query:
         near: GeoPointInput | None = None,
         radius_km: float | None = None,
     ) -> list[SkuAvailability]:
-        return await inventory.availability(info.context, channel, skus, near, radius_km)  # type: ignore[return-value]
+        return await availability.availability(info.context, info, channel, skus, near, radius_km)  # type: ignore[return-value]
 
     @strawberry.field(description="The token making this request; null when anonymous.")
     def viewer(self, info: Info) -> ApiToken | None:

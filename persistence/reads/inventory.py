@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import false, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.inventory.model import IncomingSupply, InventoryView, Position, PositionQuantities
+from domain.catalog.model import Variant
+from domain.inventory.model import (
+    IncomingSupply,
+    InventoryView,
+    Position,
+    PositionQuantities,
+    position_available,
+)
 from persistence.clock import aware
 from persistence.repositories.inventory import view_from_row
 from persistence.tables import incoming_supply, inventory_positions, inventory_views, variants
@@ -84,10 +91,29 @@ async def incoming_for(
     return found
 
 
+async def available_at(
+    conn: AsyncConnection, variant_ids: Sequence[int], location_ids: Sequence[int]
+) -> dict[int, dict[int, int]]:
+    """Position availability by variant and location (the formula is the domain's)."""
+    query = select(
+        _pos.variant_id,
+        _pos.location_id,
+        _pos.on_hand,
+        _pos.allocated,
+        _pos.reserved,
+        _pos.safety_stock,
+        _pos.unsellable,
+    ).where(_pos.variant_id.in_(list(variant_ids)), _pos.location_id.in_(list(location_ids)))
+    found: dict[int, dict[int, int]] = {}
+    for variant_id, location_id, *quantities in (await conn.execute(query)).tuples():
+        found.setdefault(variant_id, {})[location_id] = position_available(*quantities)
+    return found
+
+
 async def quantities_at(
     conn: AsyncConnection, variant_ids: Sequence[int], location_ids: Sequence[int]
 ) -> list[tuple[int, int, PositionQuantities]]:
-    """(variant id, location id, quantities) for the availability hot path."""
+    """(variant id, location id, quantities) at these locations."""
     query = select(
         _pos.variant_id,
         _pos.location_id,
@@ -98,15 +124,45 @@ async def quantities_at(
         _pos.unsellable,
     ).where(_pos.variant_id.in_(list(variant_ids)), _pos.location_id.in_(list(location_ids)))
     return [
-        (
-            row.variant_id,
-            row.location_id,
-            PositionQuantities(
-                row.on_hand, row.allocated, row.reserved, row.safety_stock, row.unsellable
-            ),
-        )
-        for row in await conn.execute(query)
+        (variant_id, location_id, PositionQuantities(*quantities))
+        for variant_id, location_id, *quantities in (await conn.execute(query)).tuples()
     ]
+
+
+async def skus_with_availability(
+    conn: AsyncConnection, skus: Sequence[str], location_ids: Sequence[int]
+) -> tuple[dict[str, Variant], dict[int, dict[int, int]]]:
+    """Variants by SKU and their availability at these locations, in one statement."""
+    v = variants.c
+    on_locations = _pos.variant_id == v.id
+    on_locations &= _pos.location_id.in_(list(location_ids)) if location_ids else false()
+    query = (
+        select(
+            v.id,
+            v.product_id,
+            v.sku,
+            v.title,
+            v.unit_cost,
+            v.is_kit,
+            _pos.location_id,
+            _pos.on_hand,
+            _pos.allocated,
+            _pos.reserved,
+            _pos.safety_stock,
+            _pos.unsellable,
+        )
+        .select_from(variants.outerjoin(inventory_positions, on_locations))
+        .where(v.sku.in_(list(skus)))
+    )
+    found: dict[str, Variant] = {}
+    quantities: dict[int, dict[int, int]] = {}
+    for row in (await conn.execute(query)).tuples():
+        variant_id, product_id, sku, title, unit_cost, is_kit, location_id, *counts = row
+        if sku not in found:
+            found[sku] = Variant(variant_id, product_id, sku, title, unit_cost, bool(is_kit))
+        if location_id is not None:
+            quantities.setdefault(variant_id, {})[location_id] = position_available(*counts)
+    return found, quantities
 
 
 async def earliest_incoming(

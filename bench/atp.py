@@ -1,0 +1,171 @@
+"""Issue 3 benchmarks on PostgreSQL: availability to promise and batch ingest.
+
+    .venv/bin/python bench/atp.py [--seconds 15] [--concurrency 32] [--workers 2]
+
+1. Loads 10,000 SKUs x 100 locations (1,000,000 positions) into a scratch database
+   (orchestra_bench_atp) and gives the `web` channel a 50-location view.
+2. Availability of a 5-SKU cart (`availability(channel, skus)`), 32 connections, against
+   `orchestra serve --workers 2`; then, in the same run, against a bare Starlette + asyncpg
+   endpoint (bench/bare_atp.py, 2 uvicorn workers) running the same SQL.
+3. inventorySet batches of 1,000 absolute counts over HTTP: updates/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.atp_data import LOCATIONS, SKUS, VIEW_LOCATIONS, load, location, sku
+from bench.common import ROOT, admin_token, drop_database, fresh_database, serving
+from bench.loadgen import post_request, run_load
+
+DATABASE = "orchestra_bench_atp"
+QUERY = """query($skus: [String!]!) { availability(channel: "web", skus: $skus) {
+  sku available shipAvailable pickupAvailable locations { location { code } available }
+  nextIncoming { expectedAt } } }"""
+SET = """mutation($updates: [InventorySetInput!]!) { inventorySet(updates: $updates) {
+  applied stale userErrors { field code } } }"""
+
+
+def carts(count: int, rng: random.Random) -> list[list[str]]:
+    return [[sku(rng.randint(1, SKUS)) for _ in range(5)] for _ in range(count)]
+
+
+def bare_server(dsn: str, workers: int, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "BENCH_DSN": dsn, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("uvicorn")),
+            "--factory",
+            "bench.bare_atp:create_app",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(url: str, body: bytes) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def ingest(endpoint: str, secret: str, batches: int, rng: random.Random) -> tuple[float, int]:
+    """Sequential inventorySet calls of 1,000 counts each; returns (updates/s, applied)."""
+    applied = 0
+    started = time.perf_counter()
+    for _ in range(batches):
+        as_of = datetime.now(UTC).isoformat()
+        updates = [
+            {
+                "sku": sku(rng.randint(1, SKUS)),
+                "location": location(loc),
+                "onHand": rng.randint(0, 40),
+                "asOf": as_of,
+            }
+            for loc in rng.sample(range(1, LOCATIONS + 1), 10)
+            for _ in range(100)
+        ]
+        # one count per position per batch: duplicates in a batch are rejected by design
+        updates = list({(u["sku"], u["location"]): u for u in updates}.values())
+        body = json.dumps({"query": SET, "variables": {"updates": updates}}).encode()
+        request = urllib.request.Request(
+            endpoint,
+            body,
+            {"Content-Type": "application/json", "Authorization": f"Bearer {secret}"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            result = json.load(response)["data"]["inventorySet"]
+        assert not result["userErrors"], result["userErrors"][:3]
+        applied += result["applied"]
+    return applied / (time.perf_counter() - started), applied
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batches", type=int, default=30)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    rng = random.Random(11)
+
+    url = fresh_database(DATABASE)
+    try:
+        started = time.perf_counter()
+        asyncio.run(load(url))
+        print(
+            f"data set: {SKUS:,} SKUs x {LOCATIONS} locations = {SKUS * LOCATIONS:,} positions, "
+            f"view of {VIEW_LOCATIONS} locations, loaded in {time.perf_counter() - started:.1f}s"
+        )
+        secret = admin_token(url)
+        cart_list = carts(500, rng)
+        with serving(url, workers=args.workers) as endpoint:
+            requests = [
+                post_request(
+                    endpoint,
+                    {"query": QUERY, "variables": {"skus": c}},
+                    {"Authorization": f"Bearer {secret}"},
+                )
+                for c in cart_list
+            ]
+            asyncio.run(run_load(endpoint, requests, concurrency=args.concurrency, duration=3))
+            graphql = asyncio.run(
+                run_load(endpoint, requests, concurrency=args.concurrency, duration=args.seconds)
+            )
+            rate, applied = ingest(endpoint, secret, args.batches, rng)
+        dsn = url.replace("postgresql+asyncpg", "postgresql")
+        port = 8766
+        bare_url = f"http://127.0.0.1:{port}/availability"
+        process = bare_server(dsn, args.workers, port)
+        try:
+            bodies = [post_request(bare_url, {"channel": "web", "skus": c}, {}) for c in cart_list]
+            wait_for(bare_url, json.dumps({"channel": "web", "skus": cart_list[0]}).encode())
+            asyncio.run(run_load(bare_url, bodies, concurrency=args.concurrency, duration=3))
+            bare = asyncio.run(
+                run_load(bare_url, bodies, concurrency=args.concurrency, duration=args.seconds)
+            )
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+        label = f"{args.workers} workers, {args.concurrency} connections, 5-SKU carts, {VIEW_LOCATIONS}-location view"
+        print(graphql.summary(f"GraphQL availability ({label})"))
+        print(bare.summary(f"bare Starlette+asyncpg, same SQL ({label})"))
+        print(f"GraphQL / bare throughput: {graphql.rps / bare.rps:.0%}")
+        print(
+            f"inventorySet, {args.batches} batches of 1,000 over HTTP: {rate:,.0f} updates/s ({applied:,} applied)"
+        )
+    finally:
+        if not args.keep:
+            drop_database(DATABASE)
+
+
+if __name__ == "__main__":
+    main()
