@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.catalog.model import Category, Channel, KitComponent, Product, Variant
-from domain.locations.model import GeoPoint, Location, LocationKind
+from domain.locations.model import Address, GeoPoint, Location, LocationKind
 from domain.tokens.model import ApiToken, TokenKind
 
 
@@ -43,7 +43,15 @@ def location(row: Any) -> Location:
         can_pickup=bool(row.can_pickup),
         daily_capacity=row.daily_capacity,
         open_fulfillments=row.open_fulfillments,
+        address=_address(row.address),
     )
+
+
+def _address(data: dict[str, Any] | None) -> Address | None:
+    if not data:
+        return None
+    geo = data.get("geo")
+    return Address(**{**data, "geo": GeoPoint(**geo) if geo else None})
 
 
 def api_token(row: Any, channel_code: str | None, location_code: str | None) -> ApiToken:

@@ -8,7 +8,7 @@ import strawberry
 
 from domain.locations import model
 from resolvers import ids
-from schema.common import GeoPoint, LocationKind, Node, PageInfo, UserError
+from schema.common import Address, GeoPoint, LocationKind, Node, PageInfo, UserError
 
 
 @strawberry.type(description="A warehouse, store, 3PL, dropship vendor, dark store or locker.")
@@ -23,6 +23,7 @@ class Location(Node):
         description="Max fulfillments accepted per day; null = unlimited."
     )
     open_fulfillments: int = strawberry.field(description="Current backlog.")
+    address: Address | None = strawberry.field(description="Street address, when known.")
 
     @strawberry.field
     def id(root: strawberry.Parent[model.Location]) -> strawberry.ID:  # type: ignore[misc]

@@ -52,6 +52,7 @@ class Location:
     can_pickup: bool
     daily_capacity: int | None
     open_fulfillments: int
+    address: Address | None = None
 
 
 @dataclass(frozen=True, slots=True)

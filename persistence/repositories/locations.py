@@ -60,4 +60,5 @@ class SqlLocationRepository:
             cmd.can_pickup,
             cmd.daily_capacity,
             0,
+            cmd.address,
         )

@@ -181,3 +181,70 @@ def test_node_resolves_global_ids_and_rejects_malformed(api: Api) -> None:
 def test_page_size_is_capped_at_100(api: Api) -> None:
     limits = api("{ apiLimits }")["apiLimits"]
     assert limits["maxPageSize"] == 100
+
+
+def test_location_keeps_its_address_and_capabilities(api: Api) -> None:
+    code = factories.location(
+        api,
+        kind="STORE",
+        canPickup=True,
+        dailyCapacity=40,
+        address={
+            "line1": "1 Main St",
+            "city": "Boston",
+            "postalCode": "02108",
+            "country": "US",
+            "geo": {"latitude": 42.36, "longitude": -71.06},
+        },
+    )
+    page = api(
+        """{ locations(first: 100) { edges { node { code kind canShip canPickup dailyCapacity
+             openFulfillments geo { latitude } address { line1 city postalCode country } } } } }"""
+    )["locations"]["edges"]
+    [node] = [e["node"] for e in page if e["node"]["code"] == code]
+    assert node == {
+        "code": code,
+        "kind": "STORE",
+        "canShip": True,
+        "canPickup": True,
+        "dailyCapacity": 40,
+        "openFulfillments": 0,
+        "geo": {"latitude": 40.7128},
+        "address": {"line1": "1 Main St", "city": "Boston", "postalCode": "02108", "country": "US"},
+    }
+
+
+def test_location_rejects_bad_coordinates_and_duplicate_codes(api: Api) -> None:
+    code = factories.location(api)
+    result = api(
+        factories.LOCATION,
+        {
+            "input": {
+                "code": code,
+                "name": "x",
+                "kind": "WAREHOUSE",
+                "canShip": True,
+                "canPickup": False,
+                "geo": {"latitude": 91, "longitude": 0},
+            }
+        },
+    )["locationCreate"]
+    assert result["location"] is None
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["input", "geo", "latitude"], "INVALID")
+    ]
+    duplicate = api(
+        factories.LOCATION,
+        {
+            "input": {
+                "code": code,
+                "name": "x",
+                "kind": "STORE",
+                "canShip": False,
+                "canPickup": True,
+            }
+        },
+    )["locationCreate"]
+    assert [(e["field"], e["code"]) for e in duplicate["userErrors"]] == [
+        (["input", "code"], "DUPLICATE")
+    ]
