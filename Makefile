@@ -29,7 +29,8 @@ test: $(STAMP)
 check: test
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/products.py
+	$(BIN)/python bench/atp.py
 
 clean:
 	rm -rf $(VENV) orchestra.db *.egg-info

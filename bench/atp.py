@@ -28,12 +28,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.atp_data import LOCATIONS, SKUS, VIEW_LOCATIONS, load, location, sku
 from bench.common import ROOT, admin_token, drop_database, fresh_database, serving
-from bench.loadgen import post_request, run_load
+from bench.loadgen import LoadResult, post_request, run_load
 
 DATABASE = "orchestra_bench_atp"
-QUERY = """query($skus: [String!]!) { availability(channel: "web", skus: $skus) {
+# The checkout cart check (totals and the backorder date) and the store-pickup picker
+# (every location's contribution); the bare endpoint answers each with the same fields.
+QUERIES = {
+    "cart check": """query($skus: [String!]!) { availability(channel: "web", skus: $skus) {
+  sku available shipAvailable pickupAvailable nextIncoming { expectedAt } } }""",
+    "with per-location breakdown": """query($skus: [String!]!) {
+  availability(channel: "web", skus: $skus) {
   sku available shipAvailable pickupAvailable locations { location { code } available }
-  nextIncoming { expectedAt } } }"""
+  nextIncoming { expectedAt } } }""",
+}
 SET = """mutation($updates: [InventorySetInput!]!) { inventorySet(updates: $updates) {
   applied stale userErrors { field code } } }"""
 
@@ -107,6 +114,12 @@ def ingest(endpoint: str, secret: str, batches: int, rng: random.Random) -> tupl
     return applied / (time.perf_counter() - started), applied
 
 
+def measure(url: str, requests: list[bytes], args: argparse.Namespace) -> LoadResult:
+    """A 3-second warm-up, then the measured run."""
+    asyncio.run(run_load(url, requests, concurrency=args.concurrency, duration=3))
+    return asyncio.run(run_load(url, requests, concurrency=args.concurrency, duration=args.seconds))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=15)
@@ -127,38 +140,42 @@ def main() -> None:
         )
         secret = admin_token(url)
         cart_list = carts(500, rng)
+        auth = {"Authorization": f"Bearer {secret}"}
+        label = (
+            f"{args.workers} workers, {args.concurrency} connections, 5-SKU carts, "
+            f"{VIEW_LOCATIONS}-location view"
+        )
+        graphql = {}
         with serving(url, workers=args.workers) as endpoint:
-            requests = [
-                post_request(
-                    endpoint,
-                    {"query": QUERY, "variables": {"skus": c}},
-                    {"Authorization": f"Bearer {secret}"},
-                )
-                for c in cart_list
-            ]
-            asyncio.run(run_load(endpoint, requests, concurrency=args.concurrency, duration=3))
-            graphql = asyncio.run(
-                run_load(endpoint, requests, concurrency=args.concurrency, duration=args.seconds)
-            )
+            for name, query in QUERIES.items():
+                requests = [
+                    post_request(endpoint, {"query": query, "variables": {"skus": c}}, auth)
+                    for c in cart_list
+                ]
+                graphql[name] = measure(endpoint, requests, args)
             rate, applied = ingest(endpoint, secret, args.batches, rng)
         dsn = url.replace("postgresql+asyncpg", "postgresql")
-        port = 8766
-        bare_url = f"http://127.0.0.1:{port}/availability"
-        process = bare_server(dsn, args.workers, port)
+        bare_url = "http://127.0.0.1:8766/availability"
+        process = bare_server(dsn, args.workers, 8766)
+        bare = {}
         try:
-            bodies = [post_request(bare_url, {"channel": "web", "skus": c}, {}) for c in cart_list]
             wait_for(bare_url, json.dumps({"channel": "web", "skus": cart_list[0]}).encode())
-            asyncio.run(run_load(bare_url, bodies, concurrency=args.concurrency, duration=3))
-            bare = asyncio.run(
-                run_load(bare_url, bodies, concurrency=args.concurrency, duration=args.seconds)
-            )
+            for name in QUERIES:
+                breakdown = "breakdown" in name
+                bodies = [
+                    post_request(
+                        bare_url, {"channel": "web", "skus": c, "locations": breakdown}, {}
+                    )
+                    for c in cart_list
+                ]
+                bare[name] = measure(bare_url, bodies, args)
         finally:
             process.terminate()
             process.wait(timeout=15)
-        label = f"{args.workers} workers, {args.concurrency} connections, 5-SKU carts, {VIEW_LOCATIONS}-location view"
-        print(graphql.summary(f"GraphQL availability ({label})"))
-        print(bare.summary(f"bare Starlette+asyncpg, same SQL ({label})"))
-        print(f"GraphQL / bare throughput: {graphql.rps / bare.rps:.0%}")
+        for name in QUERIES:
+            print(graphql[name].summary(f"GraphQL availability, {name} ({label})"))
+            print(bare[name].summary(f"bare Starlette+asyncpg, same SQL, {name}"))
+            print(f"GraphQL / bare throughput, {name}: {graphql[name].rps / bare[name].rps:.0%}")
         print(
             f"inventorySet, {args.batches} batches of 1,000 over HTTP: {rate:,.0f} updates/s ({applied:,} applied)"
         )

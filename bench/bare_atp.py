@@ -105,10 +105,16 @@ def create_app() -> Starlette:
                     "available": atp.available,
                     "shipAvailable": atp.ship_available,
                     "pickupAvailable": atp.pickup_available,
-                    "locations": [
-                        {"location": {"code": loc.code}, "available": qty}
-                        for loc, qty in atp.by_location
-                    ],
+                    **(
+                        {
+                            "locations": [
+                                {"location": {"code": loc.code}, "available": qty}
+                                for loc, qty in atp.by_location
+                            ]
+                        }
+                        if body.get("locations", True)
+                        else {}
+                    ),
                     "nextIncoming": first_incoming.get(variant["id"]),
                 }
             )
