@@ -18,6 +18,7 @@ serve: $(STAMP)
 	$(BIN)/orchestra db upgrade
 	$(BIN)/orchestra demo --if-empty
 	$(BIN)/orchestra token create --kind admin --name "make serve" --scopes all
+	@echo 'GraphiQL: http://127.0.0.1:8000/graphql  (header: {"Authorization": "Bearer <the secret above>"})'
 	$(BIN)/orchestra serve
 
 test: $(STAMP)
