@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from domain.access import Actor
 from domain.errors import DomainError, FieldError, forbidden, invalid, not_found
@@ -27,6 +28,7 @@ from domain.inventory.publishing import publish_changes
 from domain.ports import PositionKey, UnitOfWork
 
 Update = SetUpdate | AdjustUpdate
+U = TypeVar("U", SetUpdate, AdjustUpdate)
 
 
 @dataclass(slots=True)
@@ -82,20 +84,29 @@ def _changes(
     ]
 
 
+def _screen(
+    updates: Sequence[U], validate: Callable[[U, int], list[FieldError]]
+) -> tuple[BatchResult, list[tuple[int, Update]]]:
+    """The batch-size limit, then each update's own checks; returns what may go on."""
+    result = BatchResult(errors=validate_batch_size(len(updates)))
+    if result.errors:
+        return result, []
+    candidates: list[tuple[int, Update]] = []
+    for index, update in enumerate(updates):
+        problems = validate(update, index)
+        result.errors.extend(problems)
+        if not problems:
+            candidates.append((index, update))
+    return result, candidates
+
+
 async def set_inventory(
     updates: Sequence[SetUpdate], actor: Actor, uow: UnitOfWork, now: datetime
 ) -> BatchResult:
     """Apply absolute counts. Stale ones change nothing; later movements are re-applied."""
-    result = BatchResult(errors=validate_batch_size(len(updates)))
-    if result.errors:
+    result, candidates = _screen(updates, lambda u, i: validate_set(u, i, now))
+    if not candidates:
         return result
-    candidates: list[tuple[int, Update]] = []
-    assert result.errors is not None
-    for index, update in enumerate(updates):
-        problems = validate_set(update, index, now)
-        result.errors.extend(problems)
-        if not problems:
-            candidates.append((index, update))
     async with uow:
         resolved, errors = await _resolve(candidates, actor, uow)
         result.errors.extend(errors)
@@ -151,16 +162,9 @@ async def adjust_inventory(
     updates: Sequence[AdjustUpdate], actor: Actor, uow: UnitOfWork, now: datetime
 ) -> BatchResult:
     """Apply relative movements once per eventId; replays count as duplicates."""
-    result = BatchResult(errors=validate_batch_size(len(updates)))
-    if result.errors:
+    result, candidates = _screen(updates, validate_adjust)
+    if not candidates:
         return result
-    assert result.errors is not None
-    candidates: list[tuple[int, Update]] = []
-    for index, update in enumerate(updates):
-        problems = validate_adjust(update, index)
-        result.errors.extend(problems)
-        if not problems:
-            candidates.append((index, update))
     async with uow:
         resolved, errors = await _resolve(candidates, actor, uow)
         result.errors.extend(errors)
@@ -216,7 +220,6 @@ async def add_incoming_supply(
 ) -> BatchResult:
     """Record expected supply (e.g. a purchase order) for backorder and preorder promises."""
     result = BatchResult()
-    assert result.errors is not None
     if quantity <= 0:
         result.errors.append(invalid(("quantity",), "quantity must be positive."))
     if expected_at < today:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from domain.errors import ErrorCode, FieldError, invalid
+from domain.inventory.model import position_available
 
 MAX_BATCH = 10_000
 # A count stamped slightly in the future is a clock difference; further is a bad timestamp.
@@ -48,8 +49,8 @@ class PositionState:
 
     @property
     def available(self) -> int:
-        return max(
-            0, self.on_hand - self.allocated - self.reserved - self.safety_stock - self.unsellable
+        return position_available(
+            self.on_hand, self.allocated, self.reserved, self.safety_stock, self.unsellable
         )
 
 
@@ -59,11 +60,7 @@ class BatchResult:
     duplicates: int = 0
     stale: int = 0
     clamped: int = 0
-    errors: list[FieldError] | None = None
-
-    def __post_init__(self) -> None:
-        if self.errors is None:
-            self.errors = []
+    errors: list[FieldError] = field(default_factory=list)
 
 
 def update_path(index: int, name: str) -> tuple[str, ...]:
