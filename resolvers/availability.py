@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aiodataloader import DataLoader
 
 from domain.catalog.model import Variant
-from domain.inventory.model import IncomingSupply, InventoryView, SkuAtp, kit_atp, sku_atp
+from domain.inventory.model import IncomingSupply, InventoryView, earliest, variant_atp
 from domain.locations.model import GeoPoint, Location, distance_km
 from persistence.reads import inventory as reads
 from resolvers.context import Context
@@ -109,28 +109,24 @@ async def _compute(
                     await reads.earliest_incoming(conn, missing, plan.view.location_ids, ctx.today)
                 )
 
-    def plain(variant: Variant) -> SkuAtp:
-        return sku_atp(variant.sku, quantities.get(variant.id, {}), plan.locations, plan.view)
-
     results = []
     for variant in variants:
-        supply: IncomingSupply | None = None
-        if variant.is_kit:
-            pieces = [
-                (plain(component_variants[p.component_id]), p.quantity) for p in parts[variant.id]
+        kit = parts.get(variant.id) if variant.is_kit else None
+        kit_parts = None
+        if kit is not None:
+            kit_parts = [
+                (
+                    component_variants[p.component_id].sku,
+                    quantities.get(p.component_id, {}),
+                    p.quantity,
+                )
+                for p in kit
             ]
-            excluded = variant.sku in plan.view.excluded_skus
-            atp = SkuAtp(variant.sku, 0, 0, 0) if excluded else kit_atp(variant.sku, pieces)
-            if incoming:
-                dates = [
-                    incoming[p.component_id]
-                    for p in parts[variant.id]
-                    if p.component_id in incoming
-                ]
-                supply = min(dates, key=lambda s: s.expected_at, default=None)
-        else:
-            atp = plain(variant)
-            supply = incoming.get(variant.id) if incoming else None
+        atp = variant_atp(
+            variant.sku, quantities.get(variant.id, {}), kit_parts, plan.locations, plan.view
+        )
+        sources = [p.component_id for p in kit] if kit is not None else [variant.id]
+        supply = earliest(incoming.get(i) for i in sources) if incoming else None
         results.append(
             Availability(
                 sku=variant.sku,

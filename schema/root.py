@@ -7,9 +7,11 @@ from datetime import date
 from typing import Any
 
 import strawberry
+from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from resolvers import availability, catalog, inventory, locations, node, tokens
+from resolvers.inventory_upload import inventory_upload as upload_counts
 from resolvers.pagination import MAX_PAGE
 from schema.catalog import (
     CategoryPayload,
@@ -151,6 +153,17 @@ class Mutation:
         self, info: Info, updates: list[InventoryAdjustInput]
     ) -> InventoryUpdateResult:
         return await inventory.inventory_adjust(info.context, updates)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Absolute counts from a CSV file (multipart upload), applied like "
+        "inventorySet in batches of 5,000, each batch atomic; re-sending the file is safe. "
+        "Header: sku,location,on_hand,as_of[,unsellable][,safety_stock]; as_of is ISO 8601 "
+        'with offset. userErrors name the CSV line (the header is line 1): field ["file",'
+        '"line","<N>","<column>"], without the column for a whole-line problem, ["file"] for '
+        "the file; at most 1,000 are listed."
+    )
+    async def inventory_upload(self, info: Info, file: Upload) -> InventoryUpdateResult:
+        return await upload_counts(info.context, file)  # type: ignore[arg-type,return-value]
 
     @strawberry.mutation
     async def incoming_supply_add(

@@ -19,6 +19,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
 from persistence.database import Database
 from resolvers.context import Context
@@ -82,6 +83,16 @@ class OrchestraGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.services = services
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            # strawberry parses multipart uploads but never closes them; a request refused
+            # before any resolver ran would otherwise leave its temporary files open.
+            form = getattr(request, "_form", None)
+            if form is not None:
+                await form.close()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = self.services

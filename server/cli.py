@@ -103,6 +103,14 @@ async def _async_command(args: argparse.Namespace, settings: Settings) -> int:
             from server.catalog_import import import_catalog_file
 
             return await import_catalog_file(db, args.file)
+        if args.command == "import" and args.what == "inventory":
+            from server.inventory_import import import_inventory_file
+
+            return await import_inventory_file(db, args.file)
+        if args.command == "export":
+            from server.availability_export import export_availability
+
+            return await export_availability(db, args.channel, args.format, args.output)
     finally:
         await db.dispose()
     return 2

@@ -7,7 +7,7 @@ Kit:       min over components of floor(component ATP / quantity)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -124,6 +124,24 @@ def kit_atp(kit_sku: str, components: Iterable[tuple[SkuAtp, int]]) -> SkuAtp:
     return SkuAtp(kit_sku, available, ship, pickup, by_location)
 
 
+def variant_atp(
+    sku: str,
+    available_by_location: Mapping[int, int],
+    kit_parts: Sequence[tuple[str, Mapping[int, int], int]] | None,
+    locations: Mapping[int, Location],
+    view: InventoryView,
+) -> SkuAtp:
+    """A SKU's channel ATP: from its own positions, or for a kit (`kit_parts` =
+    [(component SKU, its availability by location, quantity)]) from its components'."""
+    if kit_parts is None:
+        return sku_atp(sku, available_by_location, locations, view)
+    if sku in view.excluded_skus:
+        return SkuAtp(sku, 0, 0, 0)
+    return kit_atp(
+        sku, [(sku_atp(part, avail, locations, view), qty) for part, avail, qty in kit_parts]
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Position:
     """One SKU at one location, as read for the API."""
@@ -146,3 +164,8 @@ class IncomingSupply:
     quantity: int
     expected_at: date
     reference: str | None
+
+
+def earliest(supplies: Iterable[IncomingSupply | None]) -> IncomingSupply | None:
+    """The first expected supply (a kit waits for the first of its components' supplies)."""
+    return min((s for s in supplies if s is not None), key=lambda s: s.expected_at, default=None)

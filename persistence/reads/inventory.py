@@ -110,25 +110,6 @@ async def available_at(
     return found
 
 
-async def quantities_at(
-    conn: AsyncConnection, variant_ids: Sequence[int], location_ids: Sequence[int]
-) -> list[tuple[int, int, PositionQuantities]]:
-    """(variant id, location id, quantities) at these locations."""
-    query = select(
-        _pos.variant_id,
-        _pos.location_id,
-        _pos.on_hand,
-        _pos.allocated,
-        _pos.reserved,
-        _pos.safety_stock,
-        _pos.unsellable,
-    ).where(_pos.variant_id.in_(list(variant_ids)), _pos.location_id.in_(list(location_ids)))
-    return [
-        (variant_id, location_id, PositionQuantities(*quantities))
-        for variant_id, location_id, *quantities in (await conn.execute(query)).tuples()
-    ]
-
-
 async def skus_with_availability(
     conn: AsyncConnection, skus: Sequence[str], location_ids: Sequence[int]
 ) -> tuple[dict[str, Variant], dict[int, dict[int, int]]]:

@@ -1,4 +1,11 @@
-"""Inventory writes as set-based SQL: one statement per step, whatever the batch size."""
+"""Inventory writes as set-based SQL: one statement per step, whatever the batch size.
+
+Batches are sent as parameters of a statement SQLAlchemy compiles once and caches, never
+as a `.values([...])` literal (a 2,000-row literal was recompiled on every call, ~0.2 s).
+On PostgreSQL a batch is one array per column, turned back into rows by `unnest`: one
+statement and a few parameters for 5,000 rows, where executemany costs a round trip per
+row (~30 ms per 1,000). SQLite, in-process, takes executemany / multi-row VALUES.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    column,
+    delete,
+    false,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.inventory.ingest import PositionState
@@ -28,12 +47,55 @@ from persistence.tables import (
 PositionKey = tuple[int, int]
 T = TypeVar("T")
 CHUNK = 2000
+LOCK_CHUNK = 10_000  # a whole batch: ON CONFLICT takes the row locks in key order
 _pos = inventory_positions.c
+_STATE = (
+    _pos.variant_id,
+    _pos.location_id,
+    _pos.on_hand,
+    _pos.allocated,
+    _pos.reserved,
+    _pos.safety_stock,
+    _pos.unsellable,
+    _pos.last_as_of,
+)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def unnest(table: Table, names: Sequence[str]) -> Any:
+    """PostgreSQL rows from arrays: `unnest($1::bigint[], ...) AS anon(name, ...)`.
+
+    Array parameters are named `<column>_list`: SQLAlchemy reserves bare column names
+    for the VALUES/SET clause of the statement.
+    """
+    types = [table.c[name].type for name in names]
+    arrays = (bindparam(f"{n}_list", type_=ARRAY(t)) for n, t in zip(names, types, strict=True))
+    columns = (column(n, t) for n, t in zip(names, types, strict=True))
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def pg_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], Any]:
+    """PostgreSQL: the rows as SQL expressions per column, and the parameters to bind.
+
+    A column holding one value in every row (a timestamp, a reason) is sent once, not as
+    an array: asyncpg inspects every array element, about 0.3 µs each. The first column
+    always stays an array, so that there are rows to unnest.
+    """
+    names = list(rows[0])
+    values = {name: [row[name] for row in rows] for name in names}
+    varying = [names[0]] + [n for n in names[1:] if any(v != values[n][0] for v in values[n])]
+    rows_in = unnest(table, varying)
+    columns = {
+        n: rows_in.c[n] if n in varying else bindparam(f"{n}_one", type_=table.c[n].type)
+        for n in names
+    }
+    params = {f"{n}_list": values[n] for n in varying}
+    params.update({f"{n}_one": values[n][0] for n in names if n not in varying})
+    return columns, params
 
 
 def view_from_row(row: Any) -> InventoryView:
@@ -55,51 +117,65 @@ class SqlInventoryRepository:
         self.conn = conn
         self.db = db
 
-    async def lock_positions(self, keys: Sequence[PositionKey]) -> dict[PositionKey, PositionState]:
-        """Create missing positions and lock all of them in one statement per chunk.
+    def _insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[Any, Any]:
+        """An INSERT of many rows (ready for ON CONFLICT) and the parameters to execute it."""
+        stmt = self.db.insert(table)
+        if self.db.is_sqlite:
+            return stmt, list(rows)
+        columns, params = pg_rows(table, rows)
+        return stmt.from_select(list(columns), select(*columns.values())), params
 
-        ON CONFLICT DO UPDATE locks the existing row and RETURNING gives its current state;
-        keys are sorted so that concurrent batches lock in the same order (no deadlock).
+    async def lock_positions(self, keys: Sequence[PositionKey]) -> dict[PositionKey, PositionState]:
+        """Create missing positions and lock all of them, keys sorted so that concurrent
+        batches lock in the same order (no deadlock); returns their current state.
         """
         now = utcnow()
         states: dict[PositionKey, PositionState] = {}
-        for chunk in chunks(sorted(set(keys))):
-            stmt = self.db.insert(inventory_positions).values(
-                [
+        for chunk in chunks(sorted(set(keys)), LOCK_CHUNK):
+            # The quantities of a new position come from the columns' defaults (0).
+            rows = [{"variant_id": v, "location_id": loc, "updated_at": now} for v, loc in chunk]
+            stmt, params = self._insert_rows(inventory_positions, rows)
+            if self.db.is_sqlite:
+                # One writer at a time: nothing to lock, RETURNING gives the state.
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[_pos.variant_id, _pos.location_id],
+                    set_={"variant_id": stmt.excluded.variant_id},
+                ).returning(*_STATE)
+                result = await self.conn.execute(stmt, params)
+            else:
+                # DO UPDATE .. WHERE false locks every conflicting row without writing a
+                # new version of it (PostgreSQL docs, INSERT "ON CONFLICT"); about half
+                # the cost of a no-op update. It returns nothing, so read the state after.
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[_pos.variant_id, _pos.location_id],
+                    set_={"variant_id": stmt.excluded.variant_id},
+                    where=false(),
+                )
+                await self.conn.execute(stmt, params)
+                wanted = unnest(inventory_positions, ("variant_id", "location_id"))
+                query = select(*_STATE).join(
+                    wanted,
+                    and_(
+                        _pos.variant_id == wanted.c.variant_id,
+                        _pos.location_id == wanted.c.location_id,
+                    ),
+                )
+                result = await self.conn.execute(
+                    query,
                     {
-                        "variant_id": v,
-                        "location_id": loc,
-                        "on_hand": 0,
-                        "allocated": 0,
-                        "reserved": 0,
-                        "safety_stock": 0,
-                        "unsellable": 0,
-                        "updated_at": now,
-                    }
-                    for v, loc in chunk
-                ]
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[_pos.variant_id, _pos.location_id],
-                set_={"variant_id": stmt.excluded.variant_id},
-            ).returning(
-                _pos.variant_id,
-                _pos.location_id,
-                _pos.on_hand,
-                _pos.allocated,
-                _pos.reserved,
-                _pos.safety_stock,
-                _pos.unsellable,
-                _pos.last_as_of,
-            )
-            for row in await self.conn.execute(stmt):
-                states[(row.variant_id, row.location_id)] = PositionState(
-                    row.on_hand,
-                    row.allocated,
-                    row.reserved,
-                    row.safety_stock,
-                    row.unsellable,
-                    aware(row.last_as_of) if row.last_as_of else None,
+                        "variant_id_list": [v for v, _ in chunk],
+                        "location_id_list": [loc for _, loc in chunk],
+                    },
+                )
+            # Plain tuples: attribute access on 5,000 rows showed in the profile.
+            for v, loc, on_hand, allocated, reserved, safety, unsellable, as_of in result.tuples():
+                states[(v, loc)] = PositionState(
+                    on_hand,
+                    allocated,
+                    reserved,
+                    safety,
+                    unsellable,
+                    aware(as_of) if as_of else None,
                 )
         return states
 
@@ -107,17 +183,23 @@ class SqlInventoryRepository:
         self, keys: Sequence[PositionKey], since: datetime
     ) -> dict[PositionKey, list[tuple[datetime, int]]]:
         m = inventory_movements.c
+        wanted = set(keys)
+        location_ids = sorted({loc for _, loc in wanted})
         found: dict[PositionKey, list[tuple[datetime, int]]] = {}
-        for chunk in chunks(sorted(set(keys))):
+        # Two IN lists rather than a (variant, location) tuple IN: PostgreSQL plans a
+        # 2,000-tuple IN as a 2,000-branch OR (about 0.8 s); pairs outside `keys` are
+        # dropped here.
+        for chunk in chunks(sorted({v for v, _ in wanted})):
             query = select(m.variant_id, m.location_id, m.recorded_at, m.delta).where(
-                tuple_(m.variant_id, m.location_id).in_(chunk),
+                m.variant_id.in_(chunk),
+                m.location_id.in_(location_ids),
                 m.recorded_at > since,
                 m.kind != "set",
             )
             for row in await self.conn.execute(query):
-                found.setdefault((row.variant_id, row.location_id), []).append(
-                    (aware(row.recorded_at), row.delta)
-                )
+                key = (row.variant_id, row.location_id)
+                if key in wanted:
+                    found.setdefault(key, []).append((aware(row.recorded_at), row.delta))
         return found
 
     async def claim_events(self, rows: Sequence[Mapping[str, Any]]) -> set[str]:
@@ -134,30 +216,20 @@ class SqlInventoryRepository:
 
     async def journal_counts(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
-            await self.conn.execute(insert(inventory_movements), list(rows))
+            stmt, params = self._insert_rows(inventory_movements, rows)
+            await self.conn.execute(stmt, params)
 
     async def save_positions(
         self, states: Mapping[PositionKey, PositionState], now: datetime
     ) -> None:
+        """Write back positions locked by `lock_positions`; allocated/reserved untouched."""
         if not states:
             return
-        stmt = (
-            update(inventory_positions)
-            .where(
-                _pos.variant_id == bindparam("k_variant"), _pos.location_id == bindparam("k_loc")
-            )
-            .values(
-                on_hand=bindparam("on_hand"),
-                safety_stock=bindparam("safety_stock"),
-                unsellable=bindparam("unsellable"),
-                last_as_of=bindparam("last_as_of"),
-                updated_at=bindparam("updated_at"),
-            )
-        )
-        params = [
+        written = ("on_hand", "safety_stock", "unsellable", "last_as_of", "updated_at")
+        rows = [
             {
-                "k_variant": v,
-                "k_loc": loc,
+                "variant_id": v,
+                "location_id": loc,
                 "on_hand": s.on_hand,
                 "safety_stock": s.safety_stock,
                 "unsellable": s.unsellable,
@@ -166,6 +238,30 @@ class SqlInventoryRepository:
             }
             for (v, loc), s in sorted(states.items())
         ]
+        if self.db.is_sqlite:
+            stmt = (
+                update(inventory_positions)
+                .where(
+                    _pos.variant_id == bindparam("k_variant"),
+                    _pos.location_id == bindparam("k_loc"),
+                )
+                .values({name: bindparam(name) for name in written})
+            )
+            params: Any = [
+                {"k_variant": r["variant_id"], "k_loc": r["location_id"]}
+                | {name: r[name] for name in written}
+                for r in rows
+            ]
+        else:
+            columns, params = pg_rows(inventory_positions, rows)
+            stmt = (
+                update(inventory_positions)
+                .where(
+                    _pos.variant_id == columns["variant_id"],
+                    _pos.location_id == columns["location_id"],
+                )
+                .values({name: columns[name] for name in written})
+            )
         await self.conn.execute(stmt, params)
 
     async def add_incoming(
@@ -211,21 +307,19 @@ class SqlInventoryRepository:
     ) -> dict[tuple[int, int], tuple[int, int]]:
         c = channel_atp.c
         result: dict[tuple[int, int], tuple[int, int]] = {}
-        items = sorted(deltas.items())
-        for chunk in chunks(items):
-            stmt = self.db.insert(channel_atp).values(
-                [
-                    {
-                        "channel_id": ch,
-                        "variant_id": v,
-                        "raw_total": d[0],
-                        "raw_ship": d[1],
-                        "raw_pickup": d[2],
-                        "available": 0,
-                    }
-                    for (ch, v), d in chunk
-                ]
-            )
+        for chunk in chunks(sorted(deltas.items()), LOCK_CHUNK):
+            rows = [
+                {
+                    "channel_id": ch,
+                    "variant_id": v,
+                    "raw_total": d[0],
+                    "raw_ship": d[1],
+                    "raw_pickup": d[2],
+                    "available": 0,
+                }
+                for (ch, v), d in chunk
+            ]
+            stmt, params = self._insert_rows(channel_atp, rows)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[c.channel_id, c.variant_id],
                 set_={
@@ -234,7 +328,7 @@ class SqlInventoryRepository:
                     "raw_pickup": c.raw_pickup + stmt.excluded.raw_pickup,
                 },
             ).returning(c.channel_id, c.variant_id, c.raw_total, c.available)
-            for row in await self.conn.execute(stmt):
+            for row in await self.conn.execute(stmt, params):
                 result[(row.channel_id, row.variant_id)] = (row.raw_total, row.available)
         return result
 
@@ -242,41 +336,39 @@ class SqlInventoryRepository:
         if not values:
             return
         c = channel_atp.c
-        keys = sorted(values)
-        # Kits have no raw sums of their own: make sure their row exists first.
-        for chunk in chunks(keys):
-            stmt = self.db.insert(channel_atp).values(
-                [
-                    {
-                        "channel_id": ch,
-                        "variant_id": v,
-                        "raw_total": 0,
-                        "raw_ship": 0,
-                        "raw_pickup": 0,
-                        "available": 0,
-                    }
-                    for ch, v in chunk
-                ]
-            )
-            await self.conn.execute(stmt.on_conflict_do_nothing())
-        stmt = (
-            update(channel_atp)
-            .where(c.channel_id == bindparam("k_ch"), c.variant_id == bindparam("k_v"))
-            .values(available=bindparam("value"))
+        # Kits have no raw sums of their own: their row is created here when missing.
+        rows = [
+            {
+                "channel_id": ch,
+                "variant_id": v,
+                "raw_total": 0,
+                "raw_ship": 0,
+                "raw_pickup": 0,
+                "available": values[(ch, v)],
+            }
+            for ch, v in sorted(values)
+        ]
+        stmt, params = self._insert_rows(channel_atp, rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.channel_id, c.variant_id],
+            set_={"available": stmt.excluded.available},
         )
-        await self.conn.execute(
-            stmt, [{"k_ch": ch, "k_v": v, "value": values[(ch, v)]} for ch, v in keys]
-        )
+        await self.conn.execute(stmt, params)
 
     async def published(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
         c = channel_atp.c
+        wanted = set(keys)
+        channel_ids = sorted({ch for ch, _ in wanted})
         found: dict[tuple[int, int], int] = {}
-        for chunk in chunks(sorted(set(keys))):
+        # Two IN lists, not a tuple IN (see movements_since).
+        for chunk in chunks(sorted({v for _, v in wanted})):
             query = select(c.channel_id, c.variant_id, c.available).where(
-                tuple_(c.channel_id, c.variant_id).in_(chunk)
+                c.channel_id.in_(channel_ids), c.variant_id.in_(chunk)
             )
             for row in await self.conn.execute(query):
-                found[(row.channel_id, row.variant_id)] = row.available
+                key = (row.channel_id, row.variant_id)
+                if key in wanted:
+                    found[key] = row.available
         return found
 
     async def kits_containing(
