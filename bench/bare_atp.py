@@ -21,17 +21,7 @@ from starlette.routing import Route
 
 from domain.inventory.model import InventoryView, PositionQuantities, sku_atp
 from domain.locations.model import GeoPoint, Location, LocationKind
-
-VARIANTS = "SELECT id, sku FROM variants WHERE sku = ANY($1::text[])"
-POSITIONS = (
-    "SELECT variant_id, location_id, on_hand, allocated, reserved, safety_stock, unsellable "
-    "FROM inventory_positions WHERE variant_id = ANY($1::bigint[]) AND location_id = ANY($2::int[])"
-)
-INCOMING = (
-    "SELECT variant_id, quantity, expected_at, reference FROM incoming_supply "
-    "WHERE variant_id = ANY($1::bigint[]) AND location_id = ANY($2::int[]) AND expected_at >= $3 "
-    "ORDER BY expected_at, id"
-)
+from persistence.reads.inventory import EARLIEST_INCOMING_PG, SKUS_WITH_AVAILABILITY_PG
 
 
 def create_app() -> Starlette:
@@ -77,25 +67,27 @@ def create_app() -> Starlette:
         view: InventoryView = state["views"][body["channel"]]
         location_ids = list(view.location_ids)
         async with state["pool"].acquire() as conn:
-            variants = await conn.fetch(VARIANTS, body["skus"])
-            ids = [row["id"] for row in variants]
-            rows = await conn.fetch(POSITIONS, ids, location_ids)
-            incoming = await conn.fetch(INCOMING, ids, location_ids, datetime.now(UTC).date())
+            rows = await conn.fetch(SKUS_WITH_AVAILABILITY_PG, body["skus"], location_ids)
+            ids = list({row["id"] for row in rows})
+            incoming = await conn.fetch(
+                EARLIEST_INCOMING_PG, ids, location_ids, datetime.now(UTC).date()
+            )
         by_variant: dict[int, dict[int, int]] = {}
+        variants = {}
         for row in rows:
-            available = PositionQuantities(
-                row["on_hand"],
-                row["allocated"],
-                row["reserved"],
-                row["safety_stock"],
-                row["unsellable"],
-            ).available
-            by_variant.setdefault(row["variant_id"], {})[row["location_id"]] = available
-        first_incoming = {}
-        for row in incoming:
-            first_incoming.setdefault(row["variant_id"], str(row["expected_at"]))
+            variants[row["id"]] = row
+            if row["location_id"] is not None:
+                by_variant.setdefault(row["id"], {})[row["location_id"]] = PositionQuantities(
+                    row["on_hand"],
+                    row["allocated"],
+                    row["reserved"],
+                    row["safety_stock"],
+                    row["unsellable"],
+                ).available
+        first_incoming = {row["variant_id"]: str(row["expected_at"]) for row in incoming}
+        variants_in_order = [variants[i] for i in dict.fromkeys(row["id"] for row in rows)]
         result = []
-        for variant in variants:
+        for variant in variants_in_order:
             atp = sku_atp(
                 variant["sku"], by_variant.get(variant["id"], {}), state["locations"], view
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 from sqlalchemy import false, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -105,19 +106,63 @@ async def available_at(
         _pos.unsellable,
     ).where(_pos.variant_id.in_(list(variant_ids)), _pos.location_id.in_(list(location_ids)))
     found: dict[int, dict[int, int]] = {}
-    for variant_id, location_id, *quantities in (await conn.execute(query)).tuples():
+    for variant_id, location_id, *quantities in await conn.execute(query):
         found.setdefault(variant_id, {})[location_id] = position_available(*quantities)
     return found
+
+
+# The availability hot path on PostgreSQL: constant SQL with array parameters, run on the
+# driver connection. It skips SQLAlchemy's statement building, IN-list expansion and
+# result processing, which cost more than the query itself here. SQLite runs the same
+# question through SQLAlchemy Core below.
+SKUS_WITH_AVAILABILITY_PG = """
+SELECT v.id, v.product_id, v.sku, v.title, v.unit_cost, v.is_kit, p.location_id,
+       p.on_hand, p.allocated, p.reserved, p.safety_stock, p.unsellable
+FROM variants v
+LEFT JOIN inventory_positions p ON p.variant_id = v.id AND p.location_id = ANY($2::int[])
+WHERE v.sku = ANY($1::text[])"""
+
+EARLIEST_INCOMING_PG = """
+SELECT DISTINCT ON (variant_id) variant_id, location_id, quantity, expected_at, reference
+FROM incoming_supply
+WHERE variant_id = ANY($1::bigint[]) AND location_id = ANY($2::int[]) AND expected_at >= $3
+ORDER BY variant_id, expected_at, id"""
+
+
+async def _driver(conn: AsyncConnection) -> Any | None:
+    """The asyncpg connection under a PostgreSQL connection; None on other backends."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return (await conn.get_raw_connection()).driver_connection
 
 
 async def skus_with_availability(
     conn: AsyncConnection, skus: Sequence[str], location_ids: Sequence[int]
 ) -> tuple[dict[str, Variant], dict[int, dict[int, int]]]:
     """Variants by SKU and their availability at these locations, in one statement."""
+    driver = await _driver(conn)
+    if driver is not None:
+        rows = await driver.fetch(SKUS_WITH_AVAILABILITY_PG, list(skus), list(location_ids))
+    else:
+        rows = list(await conn.execute(_skus_with_availability_query(skus, location_ids)))
+    found: dict[str, Variant] = {}
+    quantities: dict[int, dict[int, int]] = {}
+    for row in rows:  # indexed access: this loop runs for every position of every SKU asked
+        if row[2] not in found:
+            found[row[2]] = Variant(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+            quantities[row[0]] = {}
+        if row[6] is not None:
+            quantities[row[0]][row[6]] = position_available(
+                row[7], row[8], row[9], row[10], row[11]
+            )
+    return found, quantities
+
+
+def _skus_with_availability_query(skus: Sequence[str], location_ids: Sequence[int]) -> Any:
     v = variants.c
     on_locations = _pos.variant_id == v.id
     on_locations &= _pos.location_id.in_(list(location_ids)) if location_ids else false()
-    query = (
+    return (
         select(
             v.id,
             v.product_id,
@@ -135,36 +180,34 @@ async def skus_with_availability(
         .select_from(variants.outerjoin(inventory_positions, on_locations))
         .where(v.sku.in_(list(skus)))
     )
-    found: dict[str, Variant] = {}
-    quantities: dict[int, dict[int, int]] = {}
-    for row in (await conn.execute(query)).tuples():
-        variant_id, product_id, sku, title, unit_cost, is_kit, location_id, *counts = row
-        if sku not in found:
-            found[sku] = Variant(variant_id, product_id, sku, title, unit_cost, bool(is_kit))
-        if location_id is not None:
-            quantities.setdefault(variant_id, {})[location_id] = position_available(*counts)
-    return found, quantities
 
 
 async def earliest_incoming(
     conn: AsyncConnection, variant_ids: Sequence[int], location_ids: Sequence[int], today: date
 ) -> dict[int, IncomingSupply]:
-    query = (
-        select(incoming_supply)
-        .where(
-            _inc.variant_id.in_(list(variant_ids)),
-            _inc.location_id.in_(list(location_ids)),
-            _inc.expected_at >= today,
+    """Each variant's first expected supply at these locations, from today on."""
+    driver = await _driver(conn)
+    if driver is not None:
+        rows = await driver.fetch(
+            EARLIEST_INCOMING_PG, list(variant_ids), list(location_ids), today
         )
-        .order_by(_inc.expected_at, _inc.id)
-    )
+    else:
+        query = (
+            select(
+                _inc.variant_id, _inc.location_id, _inc.quantity, _inc.expected_at, _inc.reference
+            )
+            .where(
+                _inc.variant_id.in_(list(variant_ids)),
+                _inc.location_id.in_(list(location_ids)),
+                _inc.expected_at >= today,
+            )
+            .order_by(_inc.expected_at, _inc.id)
+        )
+        rows = list(await conn.execute(query))
     found: dict[int, IncomingSupply] = {}
-    for row in await conn.execute(query):
+    for variant_id, location_id, quantity, expected_at, reference in rows:
         found.setdefault(
-            row.variant_id,
-            IncomingSupply(
-                row.variant_id, row.location_id, row.quantity, row.expected_at, row.reference
-            ),
+            variant_id, IncomingSupply(variant_id, location_id, quantity, expected_at, reference)
         )
     return found
 

@@ -168,7 +168,7 @@ class SqlInventoryRepository:
                     },
                 )
             # Plain tuples: attribute access on 5,000 rows showed in the profile.
-            for v, loc, on_hand, allocated, reserved, safety, unsellable, as_of in result.tuples():
+            for v, loc, on_hand, allocated, reserved, safety, unsellable, as_of in result:
                 states[(v, loc)] = PositionState(
                     on_hand,
                     allocated,
