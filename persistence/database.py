@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import any_, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
@@ -46,6 +47,13 @@ class Database:
         """An INSERT that supports ON CONFLICT on both backends."""
         dialect = sqlite if self.is_sqlite else postgresql
         return dialect.insert(table)
+
+    def one_of(self, column: Any, values: Sequence[Any]) -> Any:
+        """`column IN values` for a large list: one array parameter on PostgreSQL
+        (`= ANY($1)`, no per-value placeholders to render), an IN list on SQLite."""
+        if self.is_sqlite:
+            return column.in_(list(values))
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

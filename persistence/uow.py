@@ -39,7 +39,7 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self._published = 0
-        self.catalog = SqlCatalogRepository(conn)
+        self.catalog = SqlCatalogRepository(conn, self.db)
         self.catalog_bulk = SqlCatalogBulkRepository(conn)
         self.locations = SqlLocationRepository(conn)
         self.tokens = SqlTokenRepository(conn)

@@ -18,12 +18,14 @@ from domain.catalog.model import (
 )
 from persistence import mappers
 from persistence.clock import utcnow
+from persistence.database import Database
 from persistence.tables import categories, channels, kit_components, prices, products, variants
 
 
 class SqlCatalogRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, db: Database) -> None:
         self.conn = conn
+        self.db = db
 
     async def channels_by_code(self, codes: Iterable[str]) -> dict[str, Channel]:
         wanted = list(set(codes))
@@ -43,10 +45,11 @@ class SqlCatalogRepository:
     async def variants_by_sku(self, skus: Iterable[str]) -> dict[str, Variant]:
         wanted = list(set(skus))
         found: dict[str, Variant] = {}
-        for start in range(0, len(wanted), 1000):
-            chunk = wanted[start : start + 1000]
-            rows = await self.conn.execute(select(variants).where(variants.c.sku.in_(chunk)))
-            found.update((row.sku, mappers.variant(row)) for row in rows)
+        size = 1000 if self.db.is_sqlite else 10_000  # SQLite binds one parameter per value
+        for start in range(0, len(wanted), size):
+            chunk = wanted[start : start + size]
+            query = select(variants).where(self.db.one_of(variants.c.sku, chunk))
+            found.update((row.sku, mappers.variant(row)) for row in await self.conn.execute(query))
         return found
 
     async def add_channel(self, cmd: CreateChannel) -> Channel:
