@@ -98,6 +98,10 @@ class InventoryRepository(Protocol):
         self, key: PositionKey, quantity: int, expected_at: date, reference: str | None
     ) -> None: ...
 
+
+class ChannelAtpRepository(Protocol):
+    """Views, the per-channel ATP sums ingest keeps current, and last published values."""
+
     async def views(self) -> list[tuple[InventoryView, str]]:
         """Every channel's view with its channel code."""
         ...
@@ -152,6 +156,8 @@ class UnitOfWork(Protocol):
     def tokens(self) -> TokenRepository: ...
     @property
     def inventory(self) -> InventoryRepository: ...
+    @property
+    def channel_atp(self) -> ChannelAtpRepository: ...
     @property
     def outbox(self) -> Outbox: ...
 

@@ -10,6 +10,7 @@ from persistence.database import Database
 from persistence.outbox import SqlOutbox
 from persistence.repositories.catalog import SqlCatalogRepository
 from persistence.repositories.catalog_bulk import SqlCatalogBulkRepository
+from persistence.repositories.channel_atp import SqlChannelAtpRepository
 from persistence.repositories.inventory import SqlInventoryRepository
 from persistence.repositories.locations import SqlLocationRepository
 from persistence.repositories.tokens import SqlTokenRepository
@@ -21,6 +22,7 @@ class SqlUnitOfWork:
     locations: SqlLocationRepository
     tokens: SqlTokenRepository
     inventory: SqlInventoryRepository
+    channel_atp: SqlChannelAtpRepository
     outbox: SqlOutbox
 
     def __init__(self, db: Database) -> None:
@@ -44,6 +46,7 @@ class SqlUnitOfWork:
         self.locations = SqlLocationRepository(conn)
         self.tokens = SqlTokenRepository(conn)
         self.inventory = SqlInventoryRepository(conn, self.db)
+        self.channel_atp = SqlChannelAtpRepository(conn, self.db)
         self.outbox = SqlOutbox()
         return self
 

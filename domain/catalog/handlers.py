@@ -64,7 +64,7 @@ async def create_channel(cmd: CreateChannel, uow: UnitOfWork) -> Channel:
             raise DomainError([duplicate(("input", "code"), f"Channel {cmd.code!r} exists.")])
         channel = await uow.catalog.add_channel(cmd)
         empty_view = InventoryView(id=0, channel_id=channel.id, code=cmd.code, location_ids=())
-        await uow.inventory.upsert_view(empty_view, datetime.now(UTC))
+        await uow.channel_atp.upsert_view(empty_view, datetime.now(UTC))
         await uow.commit()
     return channel
 

@@ -23,7 +23,7 @@ async def publish_changes(
     changes = [c for c in changes if c.old_available != c.new_available]
     if not changes:
         return
-    views = await uow.inventory.views()
+    views = await uow.channel_atp.views()
     if not views:
         return
     locations = {location.id: location for location in await uow.locations.all()}
@@ -31,7 +31,7 @@ async def publish_changes(
     deltas = atp_deltas(changes, [view for view, _ in views], locations)
     if not deltas:
         return
-    sums = await uow.inventory.add_atp_deltas(deltas)
+    sums = await uow.channel_atp.add_atp_deltas(deltas)
     skus = {c.variant_id: c.sku for c in changes}
     updates: dict[tuple[int, int], int] = {}
     for (channel_id, variant_id), (raw_total, published) in sums.items():
@@ -41,7 +41,7 @@ async def publish_changes(
             updates[(channel_id, variant_id)] = value
             uow.outbox.add(TOPIC, availability_event(skus[variant_id], code, value, now))
     await _publish_kits(uow, set(skus), by_channel, updates, now)
-    await uow.inventory.set_published(updates)
+    await uow.channel_atp.set_published(updates)
 
 
 async def _publish_kits(
@@ -52,7 +52,7 @@ async def _publish_kits(
     now: datetime,
 ) -> None:
     """Kits follow their components: recompute those that use a changed component."""
-    kits = await uow.inventory.kits_containing(component_ids)
+    kits = await uow.channel_atp.kits_containing(component_ids)
     if not kits:
         return
     keys = [
@@ -61,7 +61,7 @@ async def _publish_kits(
         for kit_id, (_, parts) in kits.items()
         for variant_id in (kit_id, *(component for component, _ in parts))
     ]
-    current = await uow.inventory.published(keys)
+    current = await uow.channel_atp.published(keys)
     current.update(updates)
     for channel_id, (view, code) in by_channel.items():
         for kit_id, (kit_sku, parts) in kits.items():

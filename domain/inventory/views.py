@@ -67,7 +67,7 @@ async def upsert_view(
         ]
         if missing:
             raise DomainError(missing)
-        view = await uow.inventory.upsert_view(
+        view = await uow.channel_atp.upsert_view(
             InventoryView(
                 id=0,
                 channel_id=channel.id,
@@ -91,14 +91,14 @@ async def rebuild_channel(
 ) -> None:
     """Recompute every SKU's ATP for one channel from positions, publishing the changes."""
     locations = {location.id: location for location in await uow.locations.all()}
-    rows = await uow.inventory.position_availability(view.location_ids)
+    rows = await uow.channel_atp.position_availability(view.location_ids)
     skus = {variant_id: sku for variant_id, sku, _, _ in rows}
     raw = channel_sums(
         ((v, sku, loc, state.available) for v, sku, loc, state in rows), view, locations
     )
     published = {v: published_value(sums[0], view) for v, sums in raw.items()}
-    before = await uow.inventory.published_for_channel(view.channel_id)
-    kits = await uow.inventory.kits_containing(set(raw) | set(before))
+    before = await uow.channel_atp.published_for_channel(view.channel_id)
+    kits = await uow.channel_atp.kits_containing(set(raw) | set(before))
     for kit_id, (kit_sku, parts) in kits.items():
         skus[kit_id] = kit_sku
         if kit_sku not in view.excluded_skus:
@@ -106,6 +106,6 @@ async def rebuild_channel(
     for variant_id in set(published) | set(before):
         value = published.get(variant_id, 0)
         if value != before.get(variant_id, 0):
-            sku = skus.get(variant_id) or await uow.inventory.sku_of(variant_id)
+            sku = skus.get(variant_id) or await uow.channel_atp.sku_of(variant_id)
             uow.outbox.add(TOPIC, availability_event(sku, channel_code, value, now))
-    await uow.inventory.replace_channel_atp(view.channel_id, raw, published)
+    await uow.channel_atp.replace_channel_atp(view.channel_id, raw, published)

@@ -18,7 +18,7 @@ from domain.inventory.model import (
     position_available,
 )
 from persistence.clock import aware
-from persistence.repositories.inventory import view_from_row
+from persistence.repositories.channel_atp import view_from_row
 from persistence.tables import incoming_supply, inventory_positions, inventory_views, variants
 
 _pos = inventory_positions.c

@@ -1,0 +1,227 @@
+"""Channel ATP bookkeeping: views, the per-channel sums ingest keeps current, and the
+last published value of each SKU (what the availabilityChanged feed compares against)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.inventory.ingest import PositionState
+from domain.inventory.model import InventoryView
+from domain.locations.model import LocationKind
+from persistence.database import Database
+from persistence.repositories.inventory import LOCK_CHUNK, chunks, pg_rows
+from persistence.tables import (
+    channel_atp,
+    channels,
+    inventory_positions,
+    inventory_views,
+    kit_components,
+    variants,
+)
+
+_pos = inventory_positions.c
+
+
+def view_from_row(row: Any) -> InventoryView:
+    return InventoryView(
+        id=row.id,
+        channel_id=row.channel_id,
+        code=row.code,
+        location_ids=tuple(row.location_ids),
+        safety_buffer=row.safety_buffer,
+        safety_buffer_percent=row.safety_buffer_percent,
+        max_available=row.max_available,
+        excluded_skus=frozenset(row.excluded_skus),
+        excluded_location_kinds=frozenset(LocationKind(k) for k in row.excluded_location_kinds),
+    )
+
+
+class SqlChannelAtpRepository:
+    def __init__(self, conn: AsyncConnection, db: Database) -> None:
+        self.conn = conn
+        self.db = db
+
+    def _insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[Any, Any]:
+        """An INSERT of many rows (ready for ON CONFLICT) and the parameters to execute it."""
+        stmt = self.db.insert(table)
+        if self.db.is_sqlite:
+            return stmt, list(rows)
+        columns, params = pg_rows(table, rows)
+        return stmt.from_select(list(columns), select(*columns.values())), params
+
+    async def views(self) -> list[tuple[InventoryView, str]]:
+        query = select(inventory_views, channels.c.code.label("channel_code")).join(
+            channels, channels.c.id == inventory_views.c.channel_id
+        )
+        return [(view_from_row(row), row.channel_code) for row in await self.conn.execute(query)]
+
+    async def upsert_view(self, view: InventoryView, now: datetime) -> InventoryView:
+        values = {
+            "channel_id": view.channel_id,
+            "code": view.code,
+            "location_ids": list(view.location_ids),
+            "safety_buffer": view.safety_buffer,
+            "safety_buffer_percent": view.safety_buffer_percent,
+            "max_available": view.max_available,
+            "excluded_skus": sorted(view.excluded_skus),
+            "excluded_location_kinds": sorted(k.value for k in view.excluded_location_kinds),
+            "updated_at": now,
+        }
+        stmt = self.db.insert(inventory_views).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[inventory_views.c.channel_id], set_=values
+        ).returning(inventory_views)
+        return view_from_row((await self.conn.execute(stmt)).one())
+
+    async def add_atp_deltas(
+        self, deltas: Mapping[tuple[int, int], tuple[int, int, int]]
+    ) -> dict[tuple[int, int], tuple[int, int]]:
+        c = channel_atp.c
+        result: dict[tuple[int, int], tuple[int, int]] = {}
+        for chunk in chunks(sorted(deltas.items()), LOCK_CHUNK):
+            rows = [
+                {
+                    "channel_id": ch,
+                    "variant_id": v,
+                    "raw_total": d[0],
+                    "raw_ship": d[1],
+                    "raw_pickup": d[2],
+                    "available": 0,
+                }
+                for (ch, v), d in chunk
+            ]
+            stmt, params = self._insert_rows(channel_atp, rows)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[c.channel_id, c.variant_id],
+                set_={
+                    "raw_total": c.raw_total + stmt.excluded.raw_total,
+                    "raw_ship": c.raw_ship + stmt.excluded.raw_ship,
+                    "raw_pickup": c.raw_pickup + stmt.excluded.raw_pickup,
+                },
+            ).returning(c.channel_id, c.variant_id, c.raw_total, c.available)
+            for row in await self.conn.execute(stmt, params):
+                result[(row.channel_id, row.variant_id)] = (row.raw_total, row.available)
+        return result
+
+    async def set_published(self, values: Mapping[tuple[int, int], int]) -> None:
+        if not values:
+            return
+        c = channel_atp.c
+        # Kits have no raw sums of their own: their row is created here when missing.
+        rows = [
+            {
+                "channel_id": ch,
+                "variant_id": v,
+                "raw_total": 0,
+                "raw_ship": 0,
+                "raw_pickup": 0,
+                "available": values[(ch, v)],
+            }
+            for ch, v in sorted(values)
+        ]
+        stmt, params = self._insert_rows(channel_atp, rows)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[c.channel_id, c.variant_id],
+            set_={"available": stmt.excluded.available},
+        )
+        await self.conn.execute(stmt, params)
+
+    async def published(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+        c = channel_atp.c
+        wanted = set(keys)
+        channel_ids = sorted({ch for ch, _ in wanted})
+        found: dict[tuple[int, int], int] = {}
+        # Two IN lists, not a tuple IN (see movements_since).
+        for chunk in chunks(sorted({v for _, v in wanted})):
+            query = select(c.channel_id, c.variant_id, c.available).where(
+                c.channel_id.in_(channel_ids), c.variant_id.in_(chunk)
+            )
+            for row in await self.conn.execute(query):
+                key = (row.channel_id, row.variant_id)
+                if key in wanted:
+                    found[key] = row.available
+        return found
+
+    async def kits_containing(
+        self, component_ids: Iterable[int]
+    ) -> dict[int, tuple[str, list[tuple[int, int]]]]:
+        k = kit_components.c
+        kits: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+        for chunk in chunks(sorted(set(component_ids))):
+            kit_ids = select(k.kit_id).where(k.component_id.in_(chunk)).scalar_subquery()
+            query = (
+                select(k.kit_id, variants.c.sku, k.component_id, k.quantity)
+                .join(variants, variants.c.id == k.kit_id)
+                .where(k.kit_id.in_(kit_ids))
+            )
+            for row in await self.conn.execute(query):
+                _, parts = kits.setdefault(row.kit_id, (row.sku, []))
+                if (row.component_id, row.quantity) not in parts:
+                    parts.append((row.component_id, row.quantity))
+        return kits
+
+    async def position_availability(
+        self, location_ids: Sequence[int]
+    ) -> list[tuple[int, str, int, PositionState]]:
+        """(variant id, sku, location id, state) for every position at these locations."""
+        query = (
+            select(
+                _pos.variant_id,
+                variants.c.sku,
+                _pos.location_id,
+                _pos.on_hand,
+                _pos.allocated,
+                _pos.reserved,
+                _pos.safety_stock,
+                _pos.unsellable,
+            )
+            .join(variants, variants.c.id == _pos.variant_id)
+            .where(_pos.location_id.in_(list(location_ids)))
+        )
+        return [
+            (
+                row.variant_id,
+                row.sku,
+                row.location_id,
+                PositionState(
+                    row.on_hand, row.allocated, row.reserved, row.safety_stock, row.unsellable
+                ),
+            )
+            for row in await self.conn.execute(query)
+        ]
+
+    async def published_for_channel(self, channel_id: int) -> dict[int, int]:
+        c = channel_atp.c
+        query = select(c.variant_id, c.available).where(c.channel_id == channel_id)
+        return {row.variant_id: row.available for row in await self.conn.execute(query)}
+
+    async def sku_of(self, variant_id: int) -> str:
+        query = select(variants.c.sku).where(variants.c.id == variant_id)
+        return str((await self.conn.execute(query)).scalar_one())
+
+    async def replace_channel_atp(
+        self,
+        channel_id: int,
+        raw: Mapping[int, tuple[int, int, int]],
+        published: Mapping[int, int],
+    ) -> None:
+        c = channel_atp.c
+        await self.conn.execute(delete(channel_atp).where(c.channel_id == channel_id))
+        rows = [
+            {
+                "channel_id": channel_id,
+                "variant_id": v,
+                "raw_total": raw.get(v, (0, 0, 0))[0],
+                "raw_ship": raw.get(v, (0, 0, 0))[1],
+                "raw_pickup": raw.get(v, (0, 0, 0))[2],
+                "available": published.get(v, 0),
+            }
+            for v in sorted(set(raw) | set(published))
+        ]
+        for chunk in chunks(rows):
+            await self.conn.execute(insert(channel_atp), list(chunk))
