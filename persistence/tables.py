@@ -156,6 +156,15 @@ inventory_positions = Table(
     Index("ix_inventory_positions_location", "location_id", "variant_id"),
 )
 
+# The five quantities of the position formula, in the order domain position_available takes.
+POSITION_QUANTITIES = (
+    inventory_positions.c.on_hand,
+    inventory_positions.c.allocated,
+    inventory_positions.c.reserved,
+    inventory_positions.c.safety_stock,
+    inventory_positions.c.unsellable,
+)
+
 # The movement journal: every change to onHand, for audit and for re-applying movements
 # recorded after a late absolute count.
 inventory_movements = Table(

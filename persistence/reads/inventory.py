@@ -19,7 +19,13 @@ from domain.inventory.model import (
 )
 from persistence.clock import aware
 from persistence.repositories.channel_atp import view_from_row
-from persistence.tables import incoming_supply, inventory_positions, inventory_views, variants
+from persistence.tables import (
+    POSITION_QUANTITIES,
+    incoming_supply,
+    inventory_positions,
+    inventory_views,
+    variants,
+)
 
 _pos = inventory_positions.c
 _inc = incoming_supply.c
@@ -30,11 +36,7 @@ def _position_query(sku: str | None, location_id: int | None):  # type: ignore[n
         _pos.variant_id,
         variants.c.sku,
         _pos.location_id,
-        _pos.on_hand,
-        _pos.allocated,
-        _pos.reserved,
-        _pos.safety_stock,
-        _pos.unsellable,
+        *POSITION_QUANTITIES,
         _pos.updated_at,
     ).join(variants, variants.c.id == _pos.variant_id)
     if sku is not None:
@@ -99,11 +101,7 @@ async def available_at(
     query = select(
         _pos.variant_id,
         _pos.location_id,
-        _pos.on_hand,
-        _pos.allocated,
-        _pos.reserved,
-        _pos.safety_stock,
-        _pos.unsellable,
+        *POSITION_QUANTITIES,
     ).where(_pos.variant_id.in_(list(variant_ids)), _pos.location_id.in_(list(location_ids)))
     found: dict[int, dict[int, int]] = {}
     for variant_id, location_id, *quantities in await conn.execute(query):
@@ -171,11 +169,7 @@ def _skus_with_availability_query(skus: Sequence[str], location_ids: Sequence[in
             v.unit_cost,
             v.is_kit,
             _pos.location_id,
-            _pos.on_hand,
-            _pos.allocated,
-            _pos.reserved,
-            _pos.safety_stock,
-            _pos.unsellable,
+            *POSITION_QUANTITIES,
         )
         .select_from(variants.outerjoin(inventory_positions, on_locations))
         .where(v.sku.in_(list(skus)))

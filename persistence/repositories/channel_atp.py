@@ -7,15 +7,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.inventory.ingest import PositionState
 from domain.inventory.model import InventoryView
 from domain.locations.model import LocationKind
+from persistence.batch import chunks, insert_rows
 from persistence.database import Database
-from persistence.repositories.inventory import LOCK_CHUNK, chunks, pg_rows
+from persistence.repositories.inventory import LOCK_CHUNK
 from persistence.tables import (
+    POSITION_QUANTITIES,
     channel_atp,
     channels,
     inventory_positions,
@@ -45,14 +47,6 @@ class SqlChannelAtpRepository:
     def __init__(self, conn: AsyncConnection, db: Database) -> None:
         self.conn = conn
         self.db = db
-
-    def _insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[Any, Any]:
-        """An INSERT of many rows (ready for ON CONFLICT) and the parameters to execute it."""
-        stmt = self.db.insert(table)
-        if self.db.is_sqlite:
-            return stmt, list(rows)
-        columns, params = pg_rows(table, rows)
-        return stmt.from_select(list(columns), select(*columns.values())), params
 
     async def views(self) -> list[tuple[InventoryView, str]]:
         query = select(inventory_views, channels.c.code.label("channel_code")).join(
@@ -95,7 +89,7 @@ class SqlChannelAtpRepository:
                 }
                 for (ch, v), d in chunk
             ]
-            stmt, params = self._insert_rows(channel_atp, rows)
+            stmt, params = insert_rows(self.db, channel_atp, rows)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[c.channel_id, c.variant_id],
                 set_={
@@ -124,7 +118,7 @@ class SqlChannelAtpRepository:
             }
             for ch, v in sorted(values)
         ]
-        stmt, params = self._insert_rows(channel_atp, rows)
+        stmt, params = insert_rows(self.db, channel_atp, rows)
         stmt = stmt.on_conflict_do_update(
             index_elements=[c.channel_id, c.variant_id],
             set_={"available": stmt.excluded.available},
@@ -170,29 +164,13 @@ class SqlChannelAtpRepository:
     ) -> list[tuple[int, str, int, PositionState]]:
         """(variant id, sku, location id, state) for every position at these locations."""
         query = (
-            select(
-                _pos.variant_id,
-                variants.c.sku,
-                _pos.location_id,
-                _pos.on_hand,
-                _pos.allocated,
-                _pos.reserved,
-                _pos.safety_stock,
-                _pos.unsellable,
-            )
+            select(_pos.variant_id, variants.c.sku, _pos.location_id, *POSITION_QUANTITIES)
             .join(variants, variants.c.id == _pos.variant_id)
             .where(_pos.location_id.in_(list(location_ids)))
         )
         return [
-            (
-                row.variant_id,
-                row.sku,
-                row.location_id,
-                PositionState(
-                    row.on_hand, row.allocated, row.reserved, row.safety_stock, row.unsellable
-                ),
-            )
-            for row in await self.conn.execute(query)
+            (variant_id, sku, location_id, PositionState(*quantities))
+            for variant_id, sku, location_id, *quantities in await self.conn.execute(query)
         ]
 
     async def published_for_channel(self, channel_id: int) -> dict[int, int]:

@@ -1,107 +1,50 @@
-"""Inventory writes as set-based SQL: one statement per step, whatever the batch size.
+"""Inventory writes as set-based SQL: positions, the movement journal, incoming supply.
 
-Batches are sent as parameters of a statement SQLAlchemy compiles once and caches, never
-as a `.values([...])` literal (a 2,000-row literal was recompiled on every call, ~0.2 s).
-On PostgreSQL a batch is one array per column, turned back into rows by `unnest`: one
-statement and a few parameters for 5,000 rows, where executemany costs a round trip per
-row (~30 ms per 1,000). SQLite, in-process, takes executemany / multi-row VALUES.
+Every step is one statement per batch (see persistence/batch.py), whatever its size.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import (
-    Table,
     and_,
     bindparam,
-    column,
     false,
-    func,
     insert,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.inventory.ingest import PositionState
+from persistence.batch import chunks, insert_rows, pg_rows, unnest
 from persistence.clock import aware, utcnow
 from persistence.database import Database
 from persistence.tables import (
+    POSITION_QUANTITIES,
     incoming_supply,
     inventory_movements,
     inventory_positions,
 )
 
 PositionKey = tuple[int, int]
-T = TypeVar("T")
-CHUNK = 2000
 LOCK_CHUNK = 10_000  # a whole batch: ON CONFLICT takes the row locks in key order
 _pos = inventory_positions.c
 _STATE = (
     _pos.variant_id,
     _pos.location_id,
-    _pos.on_hand,
-    _pos.allocated,
-    _pos.reserved,
-    _pos.safety_stock,
-    _pos.unsellable,
+    *POSITION_QUANTITIES,
     _pos.last_as_of,
 )
-
-
-def chunks(items: Sequence[T], size: int = CHUNK) -> Iterable[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def unnest(table: Table, names: Sequence[str]) -> Any:
-    """PostgreSQL rows from arrays: `unnest($1::bigint[], ...) AS anon(name, ...)`.
-
-    Array parameters are named `<column>_list`: SQLAlchemy reserves bare column names
-    for the VALUES/SET clause of the statement.
-    """
-    types = [table.c[name].type for name in names]
-    arrays = (bindparam(f"{n}_list", type_=ARRAY(t)) for n, t in zip(names, types, strict=True))
-    columns = (column(n, t) for n, t in zip(names, types, strict=True))
-    return func.unnest(*arrays).table_valued(*columns).render_derived()
-
-
-def pg_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], Any]:
-    """PostgreSQL: the rows as SQL expressions per column, and the parameters to bind.
-
-    A column holding one value in every row (a timestamp, a reason) is sent once, not as
-    an array: asyncpg inspects every array element, about 0.3 µs each. The first column
-    always stays an array, so that there are rows to unnest.
-    """
-    names = list(rows[0])
-    values = {name: [row[name] for row in rows] for name in names}
-    varying = [names[0]] + [n for n in names[1:] if any(v != values[n][0] for v in values[n])]
-    rows_in = unnest(table, varying)
-    columns = {
-        n: rows_in.c[n] if n in varying else bindparam(f"{n}_one", type_=table.c[n].type)
-        for n in names
-    }
-    params = {f"{n}_list": values[n] for n in varying}
-    params.update({f"{n}_one": values[n][0] for n in names if n not in varying})
-    return columns, params
 
 
 class SqlInventoryRepository:
     def __init__(self, conn: AsyncConnection, db: Database) -> None:
         self.conn = conn
         self.db = db
-
-    def _insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[Any, Any]:
-        """An INSERT of many rows (ready for ON CONFLICT) and the parameters to execute it."""
-        stmt = self.db.insert(table)
-        if self.db.is_sqlite:
-            return stmt, list(rows)
-        columns, params = pg_rows(table, rows)
-        return stmt.from_select(list(columns), select(*columns.values())), params
 
     async def lock_positions(self, keys: Sequence[PositionKey]) -> dict[PositionKey, PositionState]:
         """Create missing positions and lock all of them, keys sorted so that concurrent
@@ -112,7 +55,7 @@ class SqlInventoryRepository:
         for chunk in chunks(sorted(set(keys)), LOCK_CHUNK):
             # The quantities of a new position come from the columns' defaults (0).
             rows = [{"variant_id": v, "location_id": loc, "updated_at": now} for v, loc in chunk]
-            stmt, params = self._insert_rows(inventory_positions, rows)
+            stmt, params = insert_rows(self.db, inventory_positions, rows)
             if self.db.is_sqlite:
                 # One writer at a time: nothing to lock, RETURNING gives the state.
                 stmt = stmt.on_conflict_do_update(
@@ -194,7 +137,7 @@ class SqlInventoryRepository:
 
     async def journal_counts(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
-            stmt, params = self._insert_rows(inventory_movements, rows)
+            stmt, params = insert_rows(self.db, inventory_movements, rows)
             await self.conn.execute(stmt, params)
 
     async def save_positions(
