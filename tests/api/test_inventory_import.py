@@ -165,7 +165,7 @@ def test_a_missing_file_is_an_error(
     assert capsys.readouterr().err.startswith("error: cannot read")
 
 
-def upload(client: TestClient, secret: str, content: str) -> dict[str, Any]:
+def post_upload(client: TestClient, secret: str, content: str) -> dict[str, Any]:
     """A GraphQL multipart request: `operations`, `map`, then the file part."""
     response = client.post(
         "/graphql",
@@ -178,6 +178,11 @@ def upload(client: TestClient, secret: str, content: str) -> dict[str, Any]:
     )
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
+    return body
+
+
+def upload(client: TestClient, secret: str, content: str) -> dict[str, Any]:
+    body = post_upload(client, secret, content)
     assert "errors" not in body, body["errors"]
     result: dict[str, Any] = body["data"]["inventoryUpload"]
     return result
@@ -238,18 +243,7 @@ def test_upload_without_inventory_write_is_refused_and_applies_nothing(
     [sku] = factories.product(api)
     loc = factories.location(api)
     secret = factories.token(api, "admin", ["inventory:read"])
-    response = client.post(
-        "/graphql",
-        data={
-            "operations": json.dumps({"query": UPLOAD, "variables": {"file": None}}),
-            "map": json.dumps({"0": ["variables.file"]}),
-        },
-        files={
-            "0": ("counts.csv", f"{HEADER}\n{sku},{loc},5,{ago(minutes=2)}\n".encode(), "text/csv")
-        },
-        headers={"Authorization": f"Bearer {secret}"},
-    )
-    body = response.json()
+    body = post_upload(client, secret, f"{HEADER}\n{sku},{loc},5,{ago(minutes=2)}\n")
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert on_hand(api, sku) == {}
