@@ -133,7 +133,7 @@ class SqlChannelAtpRepository:
         # Two IN lists, not a tuple IN (see movements_since).
         for chunk in chunks(sorted({v for _, v in wanted})):
             query = select(c.channel_id, c.variant_id, c.available).where(
-                c.channel_id.in_(channel_ids), c.variant_id.in_(chunk)
+                self.db.one_of(c.channel_id, channel_ids), self.db.one_of(c.variant_id, chunk)
             )
             for row in await self.conn.execute(query):
                 key = (row.channel_id, row.variant_id)
@@ -147,7 +147,9 @@ class SqlChannelAtpRepository:
         k = kit_components.c
         kits: dict[int, tuple[str, list[tuple[int, int]]]] = {}
         for chunk in chunks(sorted(set(component_ids))):
-            kit_ids = select(k.kit_id).where(k.component_id.in_(chunk)).scalar_subquery()
+            kit_ids = (
+                select(k.kit_id).where(self.db.one_of(k.component_id, chunk)).scalar_subquery()
+            )
             query = (
                 select(k.kit_id, variants.c.sku, k.component_id, k.quantity)
                 .join(variants, variants.c.id == k.kit_id)

@@ -112,8 +112,8 @@ class SqlInventoryRepository:
         # dropped here.
         for chunk in chunks(sorted({v for v, _ in wanted})):
             query = select(m.variant_id, m.location_id, m.recorded_at, m.delta).where(
-                m.variant_id.in_(chunk),
-                m.location_id.in_(location_ids),
+                self.db.one_of(m.variant_id, chunk),
+                self.db.one_of(m.location_id, location_ids),
                 m.recorded_at > since,
                 m.kind != "set",
             )
