@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from persistence.clock import utcnow
 from persistence.database import Database
@@ -20,6 +22,8 @@ from subscriptions.bus import EventBus
 
 log = logging.getLogger("orchestra.relay")
 BATCH = 500
+RETENTION = timedelta(days=1)
+PURGE_EVERY_SECONDS = 60.0
 
 
 class OutboxRelay:
@@ -41,10 +45,14 @@ class OutboxRelay:
                 await self._task
 
     async def _run(self) -> None:
+        last_purge = 0.0
         while True:
             try:
                 while await self.relay_once() == BATCH:
                     pass
+                if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
+                    await self.purge(utcnow() - RETENTION)
+                    last_purge = time.monotonic()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -52,6 +60,21 @@ class OutboxRelay:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
             self._wakeup.clear()
+
+    async def purge(self, published_before: datetime) -> int:
+        """Drop rows published before the cut-off; the outbox is a queue, not an archive."""
+        lock = self.db.write_lock
+        if lock is not None:
+            await lock.acquire()
+        try:
+            async with self.db.engine.begin() as conn:
+                result = await conn.execute(
+                    delete(outbox).where(outbox.c.published_at < published_before)
+                )
+                return int(result.rowcount or 0)
+        finally:
+            if lock is not None:
+                lock.release()
 
     async def relay_once(self) -> int:
         """Publish one batch; rows are marked only after the bus accepted them."""

@@ -49,9 +49,19 @@ class SqlChannelAtpRepository:
         self.db = db
 
     async def views(self) -> list[tuple[InventoryView, str]]:
+        """Every view, share-locked on PostgreSQL until this unit of work ends.
+
+        A view upsert locks its row exclusively and recomputes the channel's sums from
+        positions; ingest adds its deltas to those sums under this share lock. So either
+        the upsert sees the ingest's committed positions, or the ingest adds its delta
+        to the upsert's fresh sums: the stored sums never miss a change. (SQLite has a
+        single writer.)
+        """
         query = select(inventory_views, channels.c.code.label("channel_code")).join(
             channels, channels.c.id == inventory_views.c.channel_id
         )
+        if not self.db.is_sqlite:
+            query = query.with_for_update(read=True, of=inventory_views)
         return [(view_from_row(row), row.channel_code) for row in await self.conn.execute(query)]
 
     async def upsert_view(self, view: InventoryView, now: datetime) -> InventoryView:
