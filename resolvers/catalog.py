@@ -30,7 +30,7 @@ from resolvers.context import Context
 from resolvers.errors import checked_cursor
 from resolvers.ids import cursor
 from resolvers.lookahead import selects
-from resolvers.pagination import Connection, connection, page_size
+from resolvers.pagination import Connection, connection, empty_connection, page_size
 from resolvers.results import Result
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ class Money:
 
 
 async def channels(ctx: Context) -> list[Channel]:
-    ref = await ctx.reference.get()
+    ref = await ctx.reference_data()
     found = sorted(ref.channels_by_id.values(), key=lambda c: c.id)
     if ctx.token is not None and ctx.token.channel is not None:
         return [c for c in found if c.code == ctx.token.channel]
@@ -67,13 +67,13 @@ async def products(
     if channel is not None:
         found = ref.channels_by_code.get(channel)
         if found is None:
-            return _empty()
+            return empty_connection()
         channel_id = found.id
     category_id = None
     if filter is not None and filter.category is not None:
         category = await ctx.loaders.category_by_code.load(filter.category)
         if category is None:
-            return _empty()
+            return empty_connection()
         category_id = category.id
     spec = reads.ProductQuery(
         search=filter.search if filter else None,
@@ -110,13 +110,6 @@ async def _prefetch_variants(
         variant_ids = [v.id for variants in found.values() for v in variants]
         prefetched.prices.update(await reads.prices_of_variants(conn, variant_ids))
         prefetched.priced_variants.update(variant_ids)
-
-
-def _empty() -> Connection[Any]:
-    async def zero() -> int:
-        return 0
-
-    return connection([], 0, lambda _: "", False, zero)
 
 
 async def product_by_handle(ctx: Context, handle: str) -> Product | None:
@@ -195,7 +188,7 @@ async def kit_component_variant(ctx: Context, component: KitComponent) -> Varian
 
 
 async def channel_view(ctx: Context, channel: Channel) -> InventoryView:
-    view = (await ctx.reference.get()).views_by_channel.get(channel.id)
+    view = (await ctx.reference_data()).views_by_channel.get(channel.id)
     return view or InventoryView(id=0, channel_id=channel.id, code=channel.code, location_ids=())
 
 

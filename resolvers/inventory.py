@@ -1,4 +1,6 @@
-"""Inventory resolvers: availability, positions, ingest mutations and views."""
+"""Inventory resolvers: positions, ingest mutations, incoming supply and views.
+
+Availability has its own module, resolvers/availability.py."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from persistence.reads import inventory as reads
 from resolvers.context import Context
 from resolvers.errors import checked_cursor
 from resolvers.ids import cursor
-from resolvers.pagination import Connection, connection, page_size
+from resolvers.pagination import Connection, connection, empty_connection, page_size
 from resolvers.results import Result
 from resolvers.scope import location_filter
 
@@ -35,9 +37,9 @@ async def positions(
     limit = page_size(first, 50)
     location_id = None
     if location is not None:
-        found = (await ctx.reference.get()).locations_by_code.get(location)
+        found = (await ctx.reference_data()).locations_by_code.get(location)
         if found is None:
-            return connection([], 0, lambda _: "", False, _zero)
+            return empty_connection()
         location_id = found.id
     key = (after_key[0], after_key[1]) if after_key else None
     async with ctx.db.read() as conn:
@@ -52,12 +54,8 @@ async def positions(
     )
 
 
-async def _zero() -> int:
-    return 0
-
-
 async def position_location(ctx: Context, position: Position) -> Location:
-    return (await ctx.reference.get()).locations_by_id[position.location_id]
+    return (await ctx.reference_data()).locations_by_id[position.location_id]
 
 
 async def position_incoming(ctx: Context, position: Position) -> list[IncomingSupply]:
@@ -68,12 +66,12 @@ async def position_incoming(ctx: Context, position: Position) -> list[IncomingSu
 
 
 async def view_locations(ctx: Context, view: InventoryView) -> list[Location]:
-    ref = await ctx.reference.get()
+    ref = await ctx.reference_data()
     return [ref.locations_by_id[i] for i in view.location_ids if i in ref.locations_by_id]
 
 
 async def incoming_location(ctx: Context, supply: IncomingSupply) -> Location:
-    return (await ctx.reference.get()).locations_by_id[supply.location_id]
+    return (await ctx.reference_data()).locations_by_id[supply.location_id]
 
 
 def _now() -> datetime:

@@ -13,7 +13,7 @@ async def node(ctx: Context, global_id: str) -> Any:
     if parsed is None or not parsed[1].isdigit():
         return None
     type_name, key = parsed[0], int(parsed[1])
-    ref = await ctx.reference.get()
+    ref = await ctx.reference_data()
     token = ctx.token
     if type_name == "Product":
         return await ctx.loaders.product.load(key)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -55,3 +55,12 @@ def connection(
         end_cursor=edges[-1].cursor if edges else None,
     )
     return Connection(edges, info, count)
+
+
+async def _zero() -> int:
+    return 0
+
+
+def empty_connection() -> Connection[Any]:
+    """No rows (e.g. a filter on a code that does not exist)."""
+    return connection([], 0, lambda _: "", False, _zero)
