@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -218,5 +217,3 @@ outbox = Table(
     Column("published_at", Timestamp, nullable=True),
     Index("ix_outbox_unpublished", "published_at", "id"),
 )
-
-__all__ = ["UniqueConstraint", "metadata"]

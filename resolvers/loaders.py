@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.catalog.model import Category, KitComponent, Product, Variant
 from domain.inventory.model import IncomingSupply
 from persistence.database import Database
 from persistence.reads import catalog as catalog_reads
@@ -55,6 +53,3 @@ class Loaders:
             return await inventory_reads.incoming_for(conn, keys, today)
 
         self.incoming: DataLoader[Any, Any] = _loader(db, incoming, [])
-
-
-__all__ = ["Category", "Decimal", "KitComponent", "Loaders", "Product", "Variant"]

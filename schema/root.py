@@ -204,6 +204,3 @@ def build_schema(
         types=[InventoryView, Location, Product, Variant, Channel],
         extensions=list(extensions),
     )
-
-
-__all__ = ["Any", "build_schema"]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import false, func, select, tuple_
+from sqlalchemy import Select, false, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.catalog.model import Variant
@@ -31,7 +31,7 @@ _pos = inventory_positions.c
 _inc = incoming_supply.c
 
 
-def _position_query(sku: str | None, location_id: int | None):  # type: ignore[no-untyped-def]
+def _position_query(sku: str | None, location_id: int | None) -> Select[Any]:
     query = select(
         _pos.variant_id,
         variants.c.sku,
