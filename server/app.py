@@ -55,7 +55,7 @@ def create_schema(settings: Settings, responses: ResponseCache) -> BaseSchema:
 
 
 class Services:
-    """Process-wide collaborators, created in the lifespan."""
+    """Process-wide collaborators; the lifespan starts and stops them."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
