@@ -7,6 +7,14 @@ flat whatever the file size. Each batch is one call of `apply` (one unit of work
 batches committed before it. Re-running the whole file is safe: absolute counts with the
 same asOf are idempotent (a repeated count yields the same onHand, an older one is stale).
 
+Parsing is Python work and an apply mostly waits on the database, so they overlap: while
+one batch is applied the next is parsed, and started at once unless it shares a SKU and
+location with the one in flight (then it waits, so a position's counts apply in file
+order). At most two batches are in flight, and results are accounted in file order. When
+a batch fails, the one started after it is let finish rather than cancelled mid-commit; it
+may have committed, but the summary stops before the failed batch, so `committed_through`
+never claims a line whose batch did not commit.
+
 Problems are reported per CSV line (the header is line 1) as ("file", "line", "<N>",
 "<column>"); a bad line never stops the others. As in one `inventorySet` call, a SKU and
 location repeated within a batch is a DUPLICATE error on the later line; repeated in
@@ -15,7 +23,9 @@ different batches, both are applied in file order (the later one wins, or is sta
 
 from __future__ import annotations
 
+import asyncio
 import csv
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -48,7 +58,8 @@ class IngestSummary:
     clamped: int = 0
     error_count: int = 0
     errors: list[FieldError] = field(default_factory=list)  # the first KEEP_ERRORS, by line
-    committed_through: int = 1  # last line of the last committed batch
+    # Every line up to here is committed (the last line of the last batch accounted).
+    committed_through: int = 1
 
     def add_errors(self, errors: Iterable[FieldError]) -> None:
         for error in errors:
@@ -66,6 +77,7 @@ class _Batch:
     updates: list[SetUpdate] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     last_line: int = 1
+    problems: list[FieldError] = field(default_factory=list)  # parse errors, to last_line
 
 
 async def ingest_csv(
@@ -92,21 +104,94 @@ async def ingest_csv(
         summary.add_errors(problems + header_errors)
         return summary
     reader.fieldnames = header
+    pipeline = _Pipeline(apply, summary)
     batch = _Batch()
-    for line, row in _rows(reader, problems):
-        summary.rows += 1
-        batch.last_line = line
-        parsed = parse_row(line, row) if row is not None else None
-        if isinstance(parsed, SetUpdate):
-            batch.updates.append(parsed)
-            batch.lines.append(line)
-            if len(batch.updates) >= batch_size:
-                await _flush(batch, problems, apply, summary)
-                batch = _Batch(last_line=line)
-        elif parsed is not None:
-            problems.append(parsed)
-    await _flush(batch, problems, apply, summary)
+    try:
+        for line, row in _rows(reader, problems):
+            summary.rows += 1
+            batch.last_line = line
+            parsed = parse_row(line, row) if row is not None else None
+            if isinstance(parsed, SetUpdate):
+                batch.updates.append(parsed)
+                batch.lines.append(line)
+                if len(batch.updates) >= batch_size:
+                    await pipeline.submit(batch, problems)
+                    batch = _Batch(last_line=line)
+            elif parsed is not None:
+                problems.append(parsed)
+        await pipeline.submit(batch, problems)
+        await pipeline.drain()
+    except (Exception, asyncio.CancelledError) as error:
+        # A failed apply, an unreadable file or a cancellation: settle what is in flight.
+        await pipeline.abandon(cancel=isinstance(error, asyncio.CancelledError))
+        raise
     return summary
+
+
+class _Pipeline:
+    """Batches in flight, oldest first: never more than two, applying or being parsed."""
+
+    def __init__(self, apply: ApplyBatch, summary: IngestSummary) -> None:
+        self._apply = apply
+        self._summary = summary
+        self._queue: deque[tuple[_Batch, set[tuple[str, str]], asyncio.Task[BatchResult]]]
+        self._queue = deque()
+        # After a failed batch nothing later is accounted: committed_through must stay
+        # below the gap even if a later batch committed.
+        self._failed = False
+
+    async def submit(self, batch: _Batch, problems: list[FieldError]) -> None:
+        """Start `batch` with the parse errors so far; return once only it is in flight."""
+        batch.problems = problems.copy()
+        problems.clear()
+        keys = {(update.sku, update.location) for update in batch.updates}
+        if self._queue and not keys.isdisjoint(self._queue[-1][1]):
+            await self._settle_oldest()  # same position: its counts must apply in order
+        # Otherwise both may run: set_inventory locks rows in sorted order, so batches that
+        # share only a SKU's channel sums queue on them, as two inventorySet calls would.
+        self._queue.append((batch, keys, asyncio.create_task(self._run(batch))))
+        while len(self._queue) > 1:
+            await self._settle_oldest()
+
+    async def drain(self) -> None:
+        while self._queue:
+            await self._settle_oldest()
+
+    async def abandon(self, *, cancel: bool) -> None:
+        """Let what is in flight finish (a batch may be committing; cancel only if the import
+        itself was, as a lone apply would be), accounting it while the order is unbroken."""
+        while self._queue:
+            batch, _, task = self._queue.popleft()
+            if cancel:
+                task.cancel()
+            # wait() neither raises the task's error nor cancels the task if we are.
+            await asyncio.wait([task])
+            if task.cancelled() or task.exception() is not None:
+                self._failed = True
+            elif not self._failed:
+                self._account(batch, task.result())
+
+    async def _settle_oldest(self) -> None:
+        batch, _, task = self._queue.popleft()
+        try:
+            result = await task
+        except BaseException:
+            self._failed = True
+            raise
+        self._account(batch, result)
+
+    async def _run(self, batch: _Batch) -> BatchResult:
+        # A batch of parse errors alone still queues, to be accounted in order.
+        return await self._apply(batch.updates) if batch.updates else BatchResult()
+
+    def _account(self, batch: _Batch, result: BatchResult) -> None:
+        summary = self._summary
+        summary.applied += result.applied
+        summary.stale += result.stale
+        summary.clamped += result.clamped
+        errors = batch.problems + _to_lines(result.errors or [], batch)
+        summary.add_errors(sorted(errors, key=_line_of))
+        summary.committed_through = batch.last_line
 
 
 def _decoded(
@@ -143,21 +228,6 @@ def _rows(
             yield reader.line_num, None
             continue
         yield reader.line_num, row
-
-
-async def _flush(
-    batch: _Batch, problems: list[FieldError], apply: ApplyBatch, summary: IngestSummary
-) -> None:
-    errors = list(problems)
-    problems.clear()
-    if batch.updates:
-        result = await apply(batch.updates)
-        summary.applied += result.applied
-        summary.stale += result.stale
-        summary.clamped += result.clamped
-        errors += _to_lines(result.errors or [], batch)
-    summary.add_errors(sorted(errors, key=_line_of))
-    summary.committed_through = batch.last_line
 
 
 def _line_of(error: FieldError) -> int:

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
+from domain.inventory.csv_ingest import ingest_csv
+from domain.inventory.handlers import set_inventory
+from domain.inventory.ingest import BatchResult, SetUpdate
+from server import inventory_import
 from server.cli import main as cli
 from tests import factories
+from tests.api.test_availability import availability
 from tests.conftest import Api
 
 POSITIONS = """query($sku: String) { inventoryPositions(sku: $sku) { edges { node {
@@ -247,3 +254,63 @@ def test_upload_without_inventory_write_is_refused_and_applies_nothing(
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert on_hand(api, sku) == {}
+
+
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of two rows, so a short file runs several batches through the pipeline."""
+    monkeypatch.setattr(inventory_import, "ingest_csv", partial(ingest_csv, batch_size=2))
+
+
+def test_pipelined_batches_apply_in_file_order_and_keep_channel_sums_right(
+    api: Api,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Batches 1-2 and 2-3 share SKUs at other locations (they may run together and touch
+    # the same channel sums); batch 4 recounts a position of batch 3, so it waits for it.
+    channel = factories.channel(api)
+    east, west = factories.location(api), factories.location(api)
+    factories.view(api, channel, [east, west])
+    a, b, c = factories.product(api, skus=3)
+    first, later = ago(minutes=3), ago(minutes=2)
+    rows = [(a, east, 10), (b, east, 20), (a, west, 5), (c, east, 7)]
+    rows += [(b, west, 3), (c, west, 4), (a, east, 11), (b, west, 30)]
+    lines = [f"{s},{loc},{n},{later if i >= 6 else first}" for i, (s, loc, n) in enumerate(rows)]
+    small_batches(monkeypatch)
+    code, summary, err = run_import(
+        write(tmp_path, [HEADER, *lines]), database_url, monkeypatch, capsys
+    )
+    assert (code, err, summary["applied"], summary["stale"]) == (0, "", "8", "0")
+    assert on_hand(api, a) == {east: 11, west: 5}
+    assert on_hand(api, b) == {east: 20, west: 30}
+    assert on_hand(api, c) == {east: 7, west: 4}
+    rows_out = availability(api, channel, [a, b, c])
+    assert {row["sku"]: row["available"] for row in rows_out} == {a: 16, b: 50, c: 11}
+
+
+def test_a_failed_batch_reports_the_last_committed_line(
+    api: Api,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    skus = factories.product(api, skus=6)
+    loc = factories.location(api)
+    when = ago(minutes=2)
+
+    async def flaky(updates: Sequence[SetUpdate], *args: Any) -> BatchResult:
+        if updates[0].sku == skus[2]:  # the second batch, lines 4-5
+            raise RuntimeError("database went away")
+        return await set_inventory(updates, *args)
+
+    monkeypatch.setattr(inventory_import, "set_inventory", flaky)
+    small_batches(monkeypatch)
+    path = write(tmp_path, [HEADER, *(f"{s},{loc},{n},{when}" for n, s in enumerate(skus, 1))])
+    code, summary, err = run_import(path, database_url, monkeypatch, capsys)
+    assert (code, summary["applied"]) == (1, "2")
+    assert "error: import stopped after line 3 (RuntimeError: database went away)" in err
+    assert on_hand(api, skus[0]) == {loc: 1}
+    assert on_hand(api, skus[2]) == {}
