@@ -248,3 +248,48 @@ def test_location_rejects_bad_coordinates_and_duplicate_codes(api: Api) -> None:
     assert [(e["field"], e["code"]) for e in duplicate["userErrors"]] == [
         (["input", "code"], "DUPLICATE")
     ]
+
+
+def test_products_filter_by_search_and_by_category_with_its_children(api: Api) -> None:
+    parent, child = unique("cat"), unique("cat")
+    for code, parent_code in ((parent, None), (child, parent)):
+        api(
+            "mutation($i: CategoryInput!) { categoryCreate(input: $i) { userErrors { code } } }",
+            {"i": {"code": code, "name": code, "parent": parent_code}},
+        )
+    word = unique("Zephyr")
+    handles = []
+    for category in (parent, child, None):
+        handle = unique("p")
+        handles.append(handle)
+        data = {
+            "handle": handle,
+            "title": f"{word} jacket",
+            "category": category,
+            "variants": [{"sku": unique("S"), "title": "x"}],
+        }
+        assert api(factories.PRODUCT, {"input": data})["productCreate"]["userErrors"] == []
+    query = """query($f: ProductFilter) { products(filter: $f, first: 10) {
+      totalCount edges { node { handle } } } }"""
+
+    def found(**f: str) -> list[str]:
+        return [e["node"]["handle"] for e in api(query, {"f": f})["products"]["edges"]]
+
+    assert found(search=word.lower()) == handles
+    assert found(category=parent) == handles[:2]
+    assert found(category=child) == handles[1:2]
+    assert found(category="no-such-category") == []
+
+
+def test_duplicate_handle_is_a_user_error(api: Api) -> None:
+    handle = unique("h")
+    first = {"handle": handle, "title": "A", "variants": [{"sku": unique("S"), "title": "a"}]}
+    api(factories.PRODUCT, {"input": first})
+    again = {"handle": handle, "title": "B", "variants": [{"sku": unique("S"), "title": "b"}]}
+    result = api(factories.PRODUCT, {"input": again})["productCreate"]
+    assert result["product"] is None
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["input", "handle"], "DUPLICATE")
+    ]
+    title = api("query($h: String!) { product(handle: $h) { title } }", {"h": handle})
+    assert title == {"product": {"title": "A"}}
