@@ -23,6 +23,7 @@ from graphql import (
     VariableNode,
     Visitor,
     get_named_type,
+    parse,
     visit,
 )
 from graphql.language import ast
@@ -138,10 +139,10 @@ def _relevant(document: DocumentNode, operation: str | None) -> Iterator[ast.Def
 
 
 @lru_cache(maxsize=1024)
-def _cached(
-    schema: GraphQLSchema, query: str, operation: str | None, document: Any
-) -> Requirements:
-    return requirements(schema, document, operation)
+def _cached(schema: GraphQLSchema, query: str, operation: str | None) -> Requirements:
+    # Keyed by the query text, not the parsed document: hashing a document walks it on
+    # every request. A miss parses the text again, which yields the same document.
+    return requirements(schema, parse(query), operation)
 
 
 def channel_values(args: tuple[ast.ValueNode, ...], variables: dict[str, Any] | None) -> set[Any]:
@@ -158,7 +159,7 @@ def document_requirements(ctx: Any) -> Requirements | None:
     """What the execution context's document needs (cached per query text)."""
     if ctx.graphql_document is None or ctx.query is None:
         return None
-    return _cached(ctx.schema._schema, ctx.query, ctx.operation_name, ctx.graphql_document)
+    return _cached(ctx.schema._schema, ctx.query, ctx.operation_name)
 
 
 class AccessGuard(SchemaExtension):
