@@ -27,12 +27,9 @@ async def inventory_upload(ctx: Context, upload: UploadedFile) -> BatchResult:
         return await handlers.set_inventory(updates, ctx.actor, ctx.uow(), datetime.now(UTC))
 
     # The multipart parser has already spooled the upload to a local temporary file, so
-    # reading it line by line does not wait on the network.
-    try:
-        summary = await ingest_csv(upload.file, apply, IngestSummary())
-    finally:
-        # strawberry never closes the parsed form; release the spooled file once read.
-        upload.file.close()
+    # reading it line by line does not wait on the network. The server closes the form
+    # (and this file) after the request.
+    summary = await ingest_csv(upload.file, apply, IngestSummary())
     errors: list[FieldError] = list(summary.errors)
     if summary.omitted_errors:
         errors.append(invalid(("file",), f"... and {summary.omitted_errors} more errors."))
