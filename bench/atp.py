@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import subprocess
 import sys
 import time
 import urllib.request
@@ -28,7 +26,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.atp_data import LOCATIONS, SKUS, VIEW_LOCATIONS, load, location, sku
-from bench.common import ROOT, admin_token, drop_database, fresh_database, serving
+from bench.common import (
+    admin_token,
+    asyncpg_dsn,
+    bare_server,
+    drop_database,
+    fresh_database,
+    serving,
+    wait_for,
+)
 from bench.loadgen import LoadResult, post_request, run_load
 
 DATABASE = "orchestra_bench_atp"
@@ -48,40 +54,6 @@ SET = """mutation($updates: [InventorySetInput!]!) { inventorySet(updates: $upda
 
 def carts(count: int, rng: random.Random) -> list[list[str]]:
     return [[sku(rng.randint(1, SKUS)) for _ in range(5)] for _ in range(count)]
-
-
-def bare_server(dsn: str, workers: int, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "BENCH_DSN": dsn, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("uvicorn")),
-            "--factory",
-            "bench.bare_atp:create_app",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def wait_for(url: str, body: bytes) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def _send_batches(endpoint: str, secret: str, batches: int, locations: list[int], seed: int) -> int:
@@ -175,9 +147,8 @@ def main() -> None:
                 ]
                 graphql[name] = measure(endpoint, requests, args)
             rate, applied = ingest(endpoint, secret, args.batches, args.senders)
-        dsn = url.replace("postgresql+asyncpg", "postgresql")
         bare_url = "http://127.0.0.1:8766/availability"
-        process = bare_server(dsn, args.workers, 8766)
+        process = bare_server("bench.bare_atp:create_app", asyncpg_dsn(url), args.workers, 8766)
         bare = {}
         try:
             wait_for(bare_url, json.dumps({"channel": "web", "skus": cart_list[0]}).encode())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -60,9 +61,15 @@ def admin_token(database_url: str) -> str:
 
 @contextmanager
 def serving(
-    database_url: str, *, workers: int = 1, port: int = 8765, redis_url: str | None = None
+    database_url: str,
+    *,
+    workers: int = 1,
+    port: int = 8765,
+    redis_url: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    env = {**os.environ, "ORCHESTRA_DATABASE_URL": database_url}
+    """`orchestra serve` in a subprocess; `env` adds settings (e.g. ORCHESTRA_COMPILED=0)."""
+    env = {**os.environ, "ORCHESTRA_DATABASE_URL": database_url, **(env or {})}
     env.pop("ORCHESTRA_REDIS_URL", None)
     if redis_url:
         env["ORCHESTRA_REDIS_URL"] = redis_url
@@ -93,3 +100,50 @@ def serving(
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def bare_server(app: str, dsn: str, workers: int, port: int) -> subprocess.Popen[bytes]:
+    """A bare Starlette + asyncpg endpoint (`bench.bare_atp:create_app`, ...) under uvicorn."""
+    env = {**os.environ, "BENCH_DSN": dsn, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("uvicorn")),
+            "--factory",
+            app,
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(url: str, body: bytes) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def post_json(url: str, body: dict[str, object], headers: dict[str, str] | None = None) -> object:
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+def asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg", "postgresql")
