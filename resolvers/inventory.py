@@ -83,11 +83,21 @@ async def inventory_set(ctx: Context, updates: list[InventorySetInput]) -> Batch
         SetUpdate(u.sku, u.location, u.on_hand, u.as_of, u.unsellable, u.safety_stock)
         for u in updates
     ]
-    return await handlers.set_inventory(commands, ctx.actor, ctx.uow(), _now())
+    return await apply_set(ctx, commands)
 
 
 async def inventory_adjust(ctx: Context, updates: list[InventoryAdjustInput]) -> BatchResult:
     commands = [AdjustUpdate(u.sku, u.location, u.delta, u.reason, u.event_id) for u in updates]
+    return await apply_adjust(ctx, commands)
+
+
+# The commands' second entry point: resolvers/fast_inputs.py builds the same commands
+# from coerced variables (compiled execution). Checks on a batch belong here, not above.
+async def apply_set(ctx: Context, commands: list[SetUpdate]) -> BatchResult:
+    return await handlers.set_inventory(commands, ctx.actor, ctx.uow(), _now())
+
+
+async def apply_adjust(ctx: Context, commands: list[AdjustUpdate]) -> BatchResult:
     return await handlers.adjust_inventory(commands, ctx.actor, ctx.uow(), _now())
 
 

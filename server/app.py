@@ -28,6 +28,7 @@ from resolvers.reference import ReferenceCache
 from schema.root import build_schema
 from server.access import AccessGuard
 from server.auth import Authenticator, InvalidToken
+from server.execution import install as install_compiled_execution
 from server.limits import build_limit_rule
 from server.masking import MaskUnexpectedErrors
 from server.response_cache import CachedCatalogResponses, ResponseCache
@@ -42,7 +43,7 @@ GC_THRESHOLD = 20_000
 
 def create_schema(settings: Settings, responses: ResponseCache) -> BaseSchema:
     limit_rule = build_limit_rule(settings.max_query_depth, settings.max_query_cost)
-    return build_schema(
+    schema = build_schema(
         [
             lambda: ParserCache(maxsize=CACHE_SIZE),
             AddValidationRules([limit_rule]),
@@ -52,6 +53,9 @@ def create_schema(settings: Settings, responses: ResponseCache) -> BaseSchema:
             MaskUnexpectedErrors,
         ]
     )
+    if settings.compiled:  # issue 10: plans compiled per document (server/execution)
+        install_compiled_execution(schema)
+    return schema
 
 
 class Services:

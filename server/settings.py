@@ -17,6 +17,9 @@ class Settings:
     max_aliases: int = 30
     db_pool_size: int = 10
     response_cache_ttl: float = 1.0
+    compiled: bool = (
+        True  # compiled execution (server/execution); ORCHESTRA_COMPILED=0 turns it off
+    )
     debug: bool = False
 
     @classmethod
@@ -29,5 +32,6 @@ class Settings:
             max_query_cost=int(env.get("ORCHESTRA_MAX_QUERY_COST", "50000")),
             db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "10")),
             response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
+            compiled=env.get("ORCHESTRA_COMPILED", "1") != "0",
             debug=env.get("ORCHESTRA_DEBUG", "") == "1",
         )

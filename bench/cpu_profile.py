@@ -1,0 +1,216 @@
+"""Where a request's CPU goes: the app in-process under cProfile, no network, no load generator.
+
+    .venv/bin/python bench/cpu_profile.py products [--requests 400] [--concurrency 32]
+                                     [--compiled 0|1] [--out bench/profiles/NAME.txt]
+    workloads: products, cart, breakdown, set (inventorySet of 1,000)
+
+Makes (or with --keep reuses) a scratch PostgreSQL database with the demo data, builds the
+Starlette app as `orchestra serve` does (response cache off), sends the requests straight
+to the ASGI app from `--concurrency` tasks, and prints the functions with the most own
+time and the most cumulative time. What remains next to SQL is the GraphQL layer's cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import asyncpg
+
+from bench.common import admin_token, asyncpg_dsn, drop_database, fresh_database, orchestra
+
+DATABASE = "orchestra_bench_profile"
+PRODUCTS = """query { products(first: 20) { edges { node { title
+  variants { sku price(channel: "web") { amount } } } } } }"""
+CART = """query($skus: [String!]!) { availability(channel: "web", skus: $skus) {
+  sku available shipAvailable pickupAvailable nextIncoming { expectedAt } } }"""
+BREAKDOWN = """query($skus: [String!]!) { availability(channel: "web", skus: $skus) {
+  sku available shipAvailable pickupAvailable locations { location { code } available }
+  nextIncoming { expectedAt } } }"""
+SET = """mutation($updates: [InventorySetInput!]!) { inventorySet(updates: $updates) {
+  applied stale userErrors { field code } } }"""
+
+
+async def _names(dsn: str) -> tuple[list[str], list[str]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        skus = [r["sku"] for r in await conn.fetch("SELECT sku FROM variants WHERE NOT is_kit")]
+        locations = [r["code"] for r in await conn.fetch("SELECT code FROM locations")]
+    finally:
+        await conn.close()
+    return skus, locations
+
+
+def bodies(workload: str, skus: list[str], locations: list[str], count: int) -> list[bytes]:
+    rng = random.Random(7)
+    out = []
+    for _ in range(count):
+        if workload == "products":
+            body: dict[str, Any] = {"query": PRODUCTS}
+        elif workload in ("cart", "breakdown"):
+            query = CART if workload == "cart" else BREAKDOWN
+            body = {"query": query, "variables": {"skus": rng.sample(skus, 5)}}
+        else:
+            as_of = datetime.now(UTC).isoformat()
+            pairs = {(rng.choice(skus), rng.choice(locations)) for _ in range(1000)}
+            updates = [
+                {"sku": s, "location": loc, "onHand": rng.randint(0, 40), "asOf": as_of}
+                for s, loc in pairs
+            ]
+            body = {"query": SET, "variables": {"updates": updates}}
+        out.append(json.dumps(body).encode())
+    return out
+
+
+async def call(app: Any, body: bytes, secret: str) -> bytes:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"127.0.0.1"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"authorization", f"Bearer {secret}".encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    sent = False
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return b"".join(chunks)
+
+
+async def drive(url: str, secret: str, requests: list[bytes], concurrency: int) -> float:
+    os.environ["ORCHESTRA_DATABASE_URL"] = url
+    os.environ["ORCHESTRA_RESPONSE_CACHE_TTL"] = "0"
+    from server.app import create_app
+
+    app = create_app()
+    queue = list(reversed(requests))
+    startup: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    started: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    await startup.put({"type": "lifespan.startup"})
+    lifespan = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}}, startup.get, started.put)
+    )
+    await started.get()
+
+    async def worker() -> None:
+        while queue:
+            answer = await call(app, queue.pop(), secret)
+            if b'"errors"' in answer:
+                raise RuntimeError(answer[:500].decode())
+
+    for body in requests[:concurrency]:  # warm caches (plans, reference data, tokens)
+        await call(app, body, secret)
+    profiler = cProfile.Profile()
+    begun = time.perf_counter()
+    profiler.enable()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    profiler.disable()
+    elapsed = time.perf_counter() - begun
+    await startup.put({"type": "lifespan.shutdown"})
+    await lifespan
+    profile_path = Path("/tmp/orchestra-profile.pstats")
+    profiler.dump_stats(profile_path)
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("workload", choices=["products", "cart", "breakdown", "set"])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--compiled", choices=["0", "1"], default="1")
+    parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--out", help="also write the report to this file")
+    parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
+    args = parser.parse_args()
+    os.environ["ORCHESTRA_COMPILED"] = args.compiled
+
+    url = asyncio.run(_existing()) if args.keep else None
+    if url is None:
+        url = fresh_database(DATABASE)
+        orchestra(url, "demo")
+    try:
+        secret = admin_token(url)
+        skus, locations = asyncio.run(_names(asyncpg_dsn(url)))
+        requests = bodies(args.workload, skus, locations, args.requests)
+        elapsed = asyncio.run(drive(url, secret, requests, args.concurrency))
+    finally:
+        if not args.keep:
+            drop_database(DATABASE)
+    report = io.StringIO()
+    per_request = elapsed / args.requests * 1000
+    report.write(
+        f"{args.workload}, ORCHESTRA_COMPILED={args.compiled}: {args.requests} requests, "
+        f"{args.concurrency} at a time, {elapsed:.2f}s under cProfile "
+        f"({per_request:.2f} ms/request, profiler overhead included)\n"
+    )
+    stats = pstats.Stats("/tmp/orchestra-profile.pstats", stream=report)
+    stats.sort_stats("tottime").print_stats(args.top)
+    stats.sort_stats("cumulative").print_stats(args.top)
+    text = report.getvalue().replace(str(Path(sys.prefix)), "<venv>")
+    print(text)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text)
+
+
+async def _existing() -> str | None:
+    """The kept database's URL when it exists with the demo data loaded."""
+    from sqlalchemy import make_url
+
+    from bench.common import ADMIN_URL
+
+    url = make_url(ADMIN_URL).set(database=DATABASE).render_as_string(hide_password=False)
+    try:
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+    except Exception:
+        return None
+    try:
+        count = await conn.fetchval("SELECT count(*) FROM products")
+    except Exception:
+        return None
+    finally:
+        await conn.close()
+    return url if count else None
+
+
+if __name__ == "__main__":
+    main()

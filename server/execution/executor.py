@@ -1,0 +1,83 @@
+"""The executor strawberry hands each operation to: a plan when one applies, else graphql-core.
+
+strawberry (0.341) runs parsing, validation and every schema extension (access guard,
+response cache, error masking) around `execute`, and passes `execution_context_class`
+to graphql-core, which builds the executor (coercing the variables) and calls
+`execute_operation`. Overriding only that method keeps everything else as it is:
+the plan runs after the access guard and before masking, with graphql-core's coerced
+variables, fragments, error collection and response building.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from graphql import ExecutionResult, GraphQLError
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from server.execution import runtime
+
+if TYPE_CHECKING:
+    from graphql.execution.types import ExperimentalIncrementalExecutionResults
+    from graphql.pyutils import AwaitableOrValue
+
+    from server.execution.cache import PlanCache
+    from server.execution.compile import Plan
+    from server.execution.runtime import Site
+
+
+class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Runs validated operations from compiled plans (see server/execution/compile.py)."""
+
+    plans: ClassVar[PlanCache]
+    argument_memo: dict[Site, dict[str, Any]]
+
+    def execute_operation(
+        self, serially: bool | None = None
+    ) -> AwaitableOrValue[ExecutionResult | ExperimentalIncrementalExecutionResults]:
+        plan = None
+        # `serially` is only passed for subscription events; those stay on graphql-core,
+        # as do aborts, hooks and resolver middleware, which plans do not model.
+        if (
+            serially is None
+            and self.abort_signal is None
+            and self.hooks is None
+            and not _has_middleware(self.middleware_manager)
+        ):
+            plan = self.plans.plan_for(self)
+        if plan is None:
+            return super().execute_operation(serially)
+        return self.run_plan(plan)
+
+    def run_plan(
+        self, plan: Plan
+    ) -> AwaitableOrValue[ExecutionResult | ExperimentalIncrementalExecutionResults]:
+        """Executor.execute_operation with the root fields from the plan."""
+        self.argument_memo = {}
+        execute = runtime.execute_fields_serially if plan.serial else runtime.execute_fields
+        try:
+            result = execute(self, plan.fields, self.root_value, None)
+            if self.is_awaitable(result):
+                return self._await_result(result)
+        except GraphQLError as error:
+            self.collected_errors.add(error, None)
+            return self.finish(self.build_response(None))
+        return self.finish(self.build_response(result))
+
+    async def _await_result(
+        self, result: Any
+    ) -> ExecutionResult | ExperimentalIncrementalExecutionResults:
+        try:
+            data = await result
+        except GraphQLError as error:
+            self.collected_errors.add(error, None)
+            return self.build_response(None)
+        except Exception:
+            await self.cancel_incremental_work()
+            self.run_async_work_finished_hook()
+            raise
+        return self.build_response(data)
+
+
+def _has_middleware(manager: Any) -> bool:
+    return manager is not None and getattr(manager, "_middleware_resolvers", True) is not None
