@@ -29,6 +29,7 @@ from schema.root import build_schema
 from server.access import AccessGuard
 from server.auth import Authenticator, InvalidToken
 from server.execution import install as install_compiled_execution
+from server.http_json import OrjsonResponses
 from server.limits import build_limit_rule
 from server.masking import MaskUnexpectedErrors
 from server.response_cache import CachedCatalogResponses, ResponseCache
@@ -85,7 +86,7 @@ class Services:
         await self.db.dispose()
 
 
-class OrchestraGraphQL(GraphQL[Context, None]):
+class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):
     def __init__(self, schema: BaseSchema, services: Services) -> None:
         super().__init__(
             schema,

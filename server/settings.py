@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./orchestra.db"
 
@@ -15,11 +15,11 @@ class Settings:
     max_query_depth: int = 12
     max_query_cost: int = 50_000
     max_aliases: int = 30
-    db_pool_size: int = 10
+    db_pool_size: int = 20  # connections per worker process, no overflow (issue 10)
     response_cache_ttl: float = 1.0
-    compiled: bool = (
-        True  # compiled execution (server/execution); ORCHESTRA_COMPILED=0 turns it off
-    )
+    # Compiled execution (server/execution); ORCHESTRA_COMPILED=0 turns it off. The default
+    # reads the environment too, so `ORCHESTRA_COMPILED=0 pytest` runs on graphql-core.
+    compiled: bool = field(default_factory=lambda: os.environ.get("ORCHESTRA_COMPILED") != "0")
     debug: bool = False
 
     @classmethod
@@ -30,7 +30,7 @@ class Settings:
             redis_url=env.get("ORCHESTRA_REDIS_URL") or None,
             max_query_depth=int(env.get("ORCHESTRA_MAX_QUERY_DEPTH", "12")),
             max_query_cost=int(env.get("ORCHESTRA_MAX_QUERY_COST", "50000")),
-            db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "10")),
+            db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "20")),
             response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
             compiled=env.get("ORCHESTRA_COMPILED", "1") != "0",
             debug=env.get("ORCHESTRA_DEBUG", "") == "1",
