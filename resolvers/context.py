@@ -65,6 +65,21 @@ class Context:
             self.ref = await self.reference.get()
         return self.ref
 
+    def fresh(self) -> Context:
+        """The same request with empty per-request caches (loaders, prefetched rows,
+        reference data): what a second, independent execution of it would start from."""
+        return Context(
+            db=self.db,
+            reference=self.reference,
+            bus=self.bus,
+            token=self.token,
+            request_id=self.request_id,
+            request=self.request,
+            started=self.started,
+            auth_error=self.auth_error,
+            connection_params=self.connection_params,
+        )
+
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.db)
 

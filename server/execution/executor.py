@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from graphql import ExecutionResult, GraphQLError
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from server.execution import runtime
+from server.execution import differential, runtime
 
 if TYPE_CHECKING:
     from graphql.execution.types import ExperimentalIncrementalExecutionResults
@@ -47,7 +47,16 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             plan = self.plans.plan_for(self)
         if plan is None:
             return super().execute_operation(serially)
+        recorder = differential.applies(self)
+        if recorder is not None:
+            return differential.run_both(self, plan, recorder)
         return self.run_plan(plan)
+
+    def execute_graphql_core(
+        self,
+    ) -> AwaitableOrValue[ExecutionResult | ExperimentalIncrementalExecutionResults]:
+        """graphql-core's own execution of this operation (for the differential test)."""
+        return super().execute_operation(None)
 
     def run_plan(
         self, plan: Plan

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from starlette.testclient import TestClient
 
@@ -36,6 +37,7 @@ def counting(client: TestClient) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+@pytest.mark.single_execution
 def test_statement_count_does_not_grow_with_page_size(api: Api, client: TestClient) -> None:
     channel = factories.channel(api)
     parent = unique("cat")
