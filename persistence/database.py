@@ -58,12 +58,21 @@ class Database:
     def one_of(self, column: Any, values: Sequence[Any]) -> Any:
         """`column IN values` for a large list: one array parameter on PostgreSQL
         (`= ANY($1)`, no per-value placeholders to render), an IN list on SQLite."""
-        if self.is_sqlite:
-            return column.in_(list(values))
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return one_of(self.is_sqlite, column, values)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def one_of(is_sqlite: bool, column: Any, values: Sequence[Any]) -> Any:
+    if is_sqlite:
+        return column.in_(list(values))
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
+def one_of_on(conn: AsyncConnection, column: Any, values: Sequence[Any]) -> Any:
+    """Database.one_of for code that holds a connection rather than the Database."""
+    return one_of(conn.dialect.name == "sqlite", column, values)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.catalog.model import Category, Channel, KitComponent, Product, Variant
 from persistence import mappers
+from persistence.database import one_of_on
 from persistence.tables import categories, channels, kit_components, prices, products, variants
 
 
@@ -64,7 +65,7 @@ async def product_page(
     if after_id is not None:
         query = query.where(products.c.id > after_id)
     rows = await conn.execute(query.order_by(products.c.id).limit(limit))
-    return [mappers.product(row) for row in rows]
+    return [mappers.product(row) for row in rows.all()]
 
 
 async def product_count(conn: AsyncConnection, spec: ProductQuery) -> int:
@@ -85,11 +86,14 @@ async def products_by_handles(conn: AsyncConnection, handles: Sequence[str]) -> 
 async def variants_by_product(
     conn: AsyncConnection, product_ids: Sequence[int]
 ) -> dict[int, list[Variant]]:
+    # The storefront listing's hot path: one array parameter, rows fetched at once.
     rows = await conn.execute(
-        select(variants).where(variants.c.product_id.in_(list(product_ids))).order_by(variants.c.id)
+        select(variants)
+        .where(one_of_on(conn, variants.c.product_id, product_ids))
+        .order_by(variants.c.id)
     )
     found: dict[int, list[Variant]] = {}
-    for row in rows:
+    for row in rows.all():
         found.setdefault(row.product_id, []).append(mappers.variant(row))
     return found
 
@@ -124,8 +128,11 @@ async def prices_of_variants(
     """Every channel's price of these variants, by (variant id, channel id)."""
     if not variant_ids:
         return {}
-    rows = await conn.execute(select(prices).where(prices.c.variant_id.in_(list(variant_ids))))
-    return {(row.variant_id, row.channel_id): row.amount for row in rows}
+    columns = (prices.c.variant_id, prices.c.channel_id, prices.c.amount)
+    rows = await conn.execute(
+        select(*columns).where(one_of_on(conn, prices.c.variant_id, variant_ids))
+    )
+    return {(variant_id, channel_id): amount for variant_id, channel_id, amount in rows.all()}
 
 
 async def categories_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> dict[int, Category]:

@@ -37,6 +37,12 @@ Completer = Callable[["Run", Any, Path, Any], Any]
 FieldFn = Callable[["Run", Any, "Path | None"], Any]
 Fields = tuple[tuple[str, FieldFn], ...]
 
+# Values of these types are never awaitable; checking the type first spares a call to
+# is_awaitable for nearly every completed field.
+SYNC_TYPES = frozenset({dict, list, str, int, float, bool, type(None)})
+# Path(prev, key, typename) without the Python-level __new__ of a NamedTuple.
+_tuple_new = tuple.__new__
+
 
 class Site:
     """What error handling needs to know about a field: where it is, what it returns."""
@@ -51,6 +57,7 @@ class Site:
         "null_message",
         "parent_type",
         "return_type",
+        "typename",
     )
 
     def __init__(
@@ -63,6 +70,7 @@ class Site:
     ) -> None:
         self.key = key
         self.parent_type = parent_type
+        self.typename = parent_type.name
         self.field_details = field_details
         self.nodes: list[FieldNode] = [d.node for d in field_details]
         self.field_name = self.nodes[0].name.value
@@ -74,7 +82,7 @@ class Site:
         )
 
     def path(self, parent: Path | None) -> Path:
-        return Path(parent, self.key, self.parent_type.name)
+        return _tuple_new(Path, (parent, self.key, self.typename))
 
     def info(self, run: Run, path: Path) -> Any:
         return run.build_resolve_info(self.field_def, self.nodes, self.parent_type, path)
@@ -97,10 +105,10 @@ def finish_field(
 ) -> Any:
     """Executor.execute_field after the resolver returned `result`."""
     try:
-        if run.is_awaitable(result):
+        if type(result) not in SYNC_TYPES and run.is_awaitable(result):
             return complete_awaitable(run, site, complete, result, path, info)
         completed = complete(run, result, path, info)
-        if run.is_awaitable(completed):
+        if type(completed) not in SYNC_TYPES and run.is_awaitable(completed):
             return await_completed(run, site, completed, path)
     except Exception as raw:
         raise_error(run, site, raw, path, site.non_null)
@@ -177,7 +185,7 @@ def execute_fields(run: Run, fields: Fields, source: Any, path: Path | None) -> 
         for key, run_field in fields:
             value = run_field(run, source, path)
             results[key] = value
-            if value is not None and is_awaitable(value):
+            if type(value) not in SYNC_TYPES and is_awaitable(value):
                 if awaitable_keys is None:
                     awaitable_keys = [key]
                 else:
@@ -384,8 +392,8 @@ def list_type(
                     append(element)
                     index += 1
                     continue
-                item_path = Path(path, index, None)
-                if is_awaitable(element):
+                item_path = _tuple_new(Path, (path, index, None))
+                if type(element) not in SYNC_TYPES and is_awaitable(element):
                     append(
                         _complete_awaitable_item(
                             run, site, item, item_non_null, element, item_path, info
@@ -395,7 +403,7 @@ def list_type(
                 else:
                     try:
                         done = item(run, element, item_path, info)
-                        if is_awaitable(done):
+                        if type(done) not in SYNC_TYPES and is_awaitable(done):
                             append(_await_item(run, site, item_non_null, done, item_path))
                             awaitable_indices = _add(awaitable_indices, index)
                         else:
