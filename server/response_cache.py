@@ -1,11 +1,22 @@
 """A short-lived result cache for public catalog queries (the storefront's hot path).
 
-Only queries whose every field is catalog data (products, variants, prices, categories,
-channels) are cached; anything touching inventory, tokens or mutations is not. Entries
-live `ttl` seconds (default 1 s) and are dropped at once when this process writes to the
-catalog; other workers see a change within the TTL. The key includes the token's channel
-binding, and the access guard runs first, so a cached answer is never shown to a caller
-who could not have run the query.
+Compiled execution made an uncached listing several times cheaper, and a cached answer
+is still cheaper again (see bench/README.md: the cache stays). Only queries whose every
+field is catalog data (products, variants, prices, categories, channels) are cached;
+anything touching inventory, tokens or mutations is not.
+
+What an answer depends on is all in its key: the document, operation and variables, and
+everything of the token that can change what it sees (kind, scopes, channel and location
+bindings). The access guard runs first, so a cached answer is never shown to a caller who
+could not have run the query.
+
+Entries live `ttl` seconds (default 1 s). A catalog write through this process clears the
+cache and starts a new generation: an execution that began before the write cannot store
+its answer afterwards, and no request that starts after the write waits for one that began
+before it. Other workers see a change within the TTL.
+
+Identical requests arriving together execute once: the others wait for the first and
+share its answer; when it fails, each of them executes on its own.
 """
 
 from __future__ import annotations
@@ -25,19 +36,25 @@ from server.access import document_requirements
 
 MAX_ENTRIES = 10_000
 
+Key = tuple[Any, ...]
+
 
 class ResponseCache:
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
-        self._entries: OrderedDict[tuple[Any, ...], tuple[float, ExecutionResult]] = OrderedDict()
-        self.inflight: dict[tuple[Any, ...], asyncio.Future[ExecutionResult | None]] = {}
+        self.generation = 0
+        self._entries: OrderedDict[Key, tuple[float, ExecutionResult]] = OrderedDict()
+        # (key, generation) -> the answer of the execution in flight (None if it failed)
+        self.inflight: dict[tuple[Key, int], asyncio.Future[ExecutionResult | None]] = {}
         self.hits = 0
         self.misses = 0
 
     def clear(self) -> None:
+        """A catalog write: drop every entry and start a new generation."""
+        self.generation += 1
         self._entries.clear()
 
-    def get(self, key: tuple[Any, ...]) -> ExecutionResult | None:
+    def get(self, key: Key) -> ExecutionResult | None:
         entry = self._entries.get(key)
         if entry is None or time.monotonic() - entry[0] > self.ttl:
             self.misses += 1
@@ -45,11 +62,19 @@ class ResponseCache:
         self.hits += 1
         return entry[1]
 
-    def put(self, key: tuple[Any, ...], result: ExecutionResult) -> None:
+    def put(self, key: Key, result: ExecutionResult, generation: int) -> None:
+        """Stores `result` unless a write happened since its execution began."""
+        if generation != self.generation:
+            return
         self._entries[key] = (time.monotonic(), result)
         self._entries.move_to_end(key)
         while len(self._entries) > MAX_ENTRIES:
             self._entries.popitem(last=False)
+
+
+def _copy(result: ExecutionResult) -> ExecutionResult:
+    # Each request gets its own result object: strawberry sets per-request extensions on it.
+    return ExecutionResult(data=result.data, errors=None)
 
 
 class CachedCatalogResponses(SchemaExtension):
@@ -58,34 +83,42 @@ class CachedCatalogResponses(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
-        key = self._key() if self.cache.ttl > 0 and ctx.result is None else None
+        cache = self.cache
+        key = self._key() if cache.ttl > 0 and ctx.result is None else None
         if key is None:
             yield
             return
-        cached = self.cache.get(key)
+        generation = cache.generation
+        slot = (key, generation)
+        cached = cache.get(key)
         if cached is None:
-            # One request per key executes when an entry expires; the others wait for it
-            # instead of all executing the same query at once.
-            pending = self.cache.inflight.get(key)
+            pending = cache.inflight.get(slot)
             if pending is not None:
                 cached = await asyncio.shield(pending)
         if cached is not None:
-            ctx.result = cached
+            ctx.result = _copy(cached)
             yield
             return
-        future: asyncio.Future[ExecutionResult | None] = asyncio.get_running_loop().create_future()
-        self.cache.inflight[key] = future
+        # Lead the executions of this key unless another request already does (one that
+        # got a failed answer and now runs on its own).
+        future: asyncio.Future[ExecutionResult | None] | None = None
+        if slot not in cache.inflight:
+            future = asyncio.get_running_loop().create_future()
+            cache.inflight[slot] = future
+        answer: ExecutionResult | None = None
         try:
             yield
-        finally:
-            del self.cache.inflight[key]
             result = ctx.result
-            ok = isinstance(result, ExecutionResult) and not result.errors
-            if ok:
-                self.cache.put(key, result)  # type: ignore[arg-type]
-            future.set_result(result if ok else None)  # type: ignore[arg-type]
+            if isinstance(result, ExecutionResult) and not result.errors:
+                answer = _copy(result)
+                cache.put(key, answer, generation)
+        finally:
+            if future is not None:
+                if cache.inflight.get(slot) is future:
+                    del cache.inflight[slot]
+                future.set_result(answer)
 
-    def _key(self) -> tuple[Any, ...] | None:
+    def _key(self) -> Key | None:
         ctx = self.execution_context
         if ctx.operation_type is not OperationType.QUERY or ctx.query is None:
             return None
@@ -93,5 +126,10 @@ class CachedCatalogResponses(SchemaExtension):
         if needed is None or not needed.catalog_only:
             return None
         token = getattr(ctx.context, "token", None)
+        grants = (
+            None
+            if token is None
+            else (token.kind, tuple(sorted(token.scopes)), token.channel, token.location)
+        )
         variables = json.dumps(ctx.variables or {}, sort_keys=True, default=str)
-        return (ctx.query, ctx.operation_name, variables, token.channel if token else None)
+        return (ctx.query, ctx.operation_name, variables, grants)

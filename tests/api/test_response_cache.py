@@ -1,0 +1,166 @@
+"""The catalog response cache under concurrency: what callers see when requests overlap.
+
+These drive the schema in-process so that several identical requests are really in
+flight at once on one event loop, as they are on a busy worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from domain.tokens.model import ApiToken, TokenKind
+from resolvers.context import Context
+from server.app import Services, create_schema
+from server.settings import Settings
+from tests import factories
+from tests.conftest import Api, unique
+
+# Fails at once in one field while the other reads the database: every execution of it
+# suspends, so retries after a failed one overlap too.
+FAILING = """{ products(first: 2, after: "not-a-cursor") { edges { node { title } } }
+  product(handle: "no-such-handle") { title } }"""
+
+
+class App:
+    def __init__(self, settings: Settings) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.services = Services(replace(settings, response_cache_ttl=30.0))
+        self.schema = create_schema(self.services.settings, self.services.responses)
+
+    def context(self, token: ApiToken) -> Context:
+        services = self.services
+        return Context(
+            db=services.db,
+            reference=services.reference,
+            bus=services.bus,
+            token=token,
+            request_id="cache-test",
+        )
+
+    def run(self, requests: list[tuple[str, dict[str, Any], ApiToken]]) -> list[Any]:
+        async def go() -> list[Any]:
+            return await asyncio.gather(
+                *(
+                    self.schema.execute(query, variables, context_value=self.context(token))
+                    for query, variables, token in requests
+                )
+            )
+
+        return self.loop.run_until_complete(go())
+
+    def close(self) -> None:
+        loop = self.loop
+        # Dataloader batch tasks may still have a step to run after their answers were used.
+        pending = asyncio.all_tasks(loop)
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending))
+        loop.run_until_complete(self.services.db.dispose())
+        loop.close()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[App]:
+    instance = App(settings)
+    try:
+        yield instance
+    finally:
+        instance.close()
+
+
+def token(**changes: Any) -> ApiToken:
+    base = ApiToken(
+        id=1,
+        name="t",
+        kind=TokenKind.ADMIN,
+        scopes=frozenset({"catalog:read", "inventory:read"}),
+        channel=None,
+        location=None,
+        created_at=datetime.now(UTC),
+    )
+    return replace(base, **changes)
+
+
+def test_identical_failing_requests_each_get_their_error(app: App) -> None:
+    results = app.run([(FAILING, {}, token())] * 3)
+    for result in results:
+        [error] = result.errors
+        assert error.message == "Malformed cursor in `after`."
+        assert error.extensions["code"] == "INVALID"
+
+
+def test_answers_are_shared_only_between_tokens_that_see_the_same(app: App, api: Api) -> None:
+    [sku] = factories.product(api)
+    query = "query($sku: String!) { variant(sku: $sku) { sku } }"
+    responses = app.services.responses
+    app.run([(query, {"sku": sku}, token())])
+    hits = responses.hits
+    app.run([(query, {"sku": sku}, token(id=2, name="same grants"))])
+    assert responses.hits == hits + 1
+    for other in (
+        token(scopes=frozenset({"catalog:read"})),
+        token(location="LOC-1"),
+        token(channel="web"),
+        token(kind=TokenKind.PARTNER),
+    ):
+        app.run([(query, {"sku": sku}, other)])
+        assert responses.hits == hits + 1, other
+
+
+@pytest.mark.single_execution  # it times one execution of the query against a write
+def test_an_answer_read_before_a_write_is_not_cached_after_it(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from resolvers import catalog
+
+    handle = unique("late").lower()
+    query = f"""{{ product(handle: "{handle}") {{ title }}
+      products(first: 1) {{ edges {{ cursor }} }} }}"""
+    reader = token()
+    services = app.services
+    read = asyncio.Event()
+    lookup = catalog.product_by_handle
+
+    async def observed(ctx: Context, wanted: str) -> Any:
+        found = await lookup(ctx, wanted)
+        read.set()
+        return found
+
+    monkeypatch.setattr(catalog, "product_by_handle", observed)
+
+    async def scenario() -> tuple[Any, Any]:
+        # The reader reads the product (absent yet), then waits for reference data, which
+        # this test holds back until a write through this process has created it.
+        services.reference.invalidate()
+        lock = services.reference._lock
+        await lock.acquire()
+        slow = asyncio.ensure_future(
+            app.schema.execute(query, {}, context_value=app.context(reader))
+        )
+        await read.wait()
+        writer = token(scopes=frozenset({"catalog:read", "catalog:write"}))
+        variables = {
+            "input": {
+                "handle": handle,
+                "title": "Late",
+                "variants": [{"sku": handle, "title": "v"}],
+            }
+        }
+        created = await app.schema.execute(
+            factories.PRODUCT, variables, context_value=app.context(writer)
+        )
+        assert created.errors is None
+        assert created.data["productCreate"]["userErrors"] == []
+        lock.release()
+        first = await slow
+        return first, await app.schema.execute(query, {}, context_value=app.context(reader))
+
+    first, after = app.loop.run_until_complete(scenario())
+    assert first.errors is None
+    assert first.data["product"] is None  # read before the write
+    assert after.data["product"] == {"title": "Late"}
