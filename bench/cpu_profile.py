@@ -178,9 +178,7 @@ def main() -> None:
         secret = admin_token(url)
         skus, locations = asyncio.run(_names(asyncpg_dsn(url)))
         requests = bodies(args.workload, skus, locations, args.requests)
-        elapsed = asyncio.run(
-            drive(url, secret, requests, args.concurrency, not args.time_only)
-        )
+        elapsed = asyncio.run(drive(url, secret, requests, args.concurrency, not args.time_only))
     finally:
         if not args.keep:
             drop_database(DATABASE)
@@ -199,6 +197,7 @@ def main() -> None:
         f"({per_request:.2f} ms/request, profiler overhead included)\n"
     )
     stats = pstats.Stats("/tmp/orchestra-profile.pstats", stream=report)
+    report.write(by_layer(stats, args.requests))
     stats.sort_stats("tottime").print_stats(args.top)
     stats.sort_stats("cumulative").print_stats(args.top)
     text = report.getvalue().replace(str(Path(sys.prefix)), "<venv>")
@@ -206,6 +205,45 @@ def main() -> None:
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text)
+
+
+LAYERS = (
+    ("server/execution/", "compiled executor (server/execution)"),
+    ("/graphql/", "graphql-core"),
+    ("/strawberry/", "strawberry (HTTP view, extensions, resolver wrappers)"),
+    ("/starlette/", "starlette"),
+    ("/sqlalchemy/", "SQLAlchemy"),
+    ("/asyncpg/", "asyncpg"),
+    ("/persistence/", "persistence/ (reads, mappers)"),
+    ("/resolvers/", "resolvers/"),
+    ("/schema/", "schema/"),
+    ("/domain/", "domain/"),
+    ("/server/", "server/ (app, access guard, cache, auth)"),
+    ("/asyncio/", "asyncio"),
+)
+WAITS = ("send' of '_socket", "poll' of 'select", "connect' of '_socket")
+
+
+def by_layer(stats: pstats.Stats, requests: int) -> str:
+    """Own time per layer per request; socket sends and the event loop's poll are waits."""
+    totals: dict[str, float] = {}
+    for (path, _, name), row in stats.stats.items():  # type: ignore[attr-defined]
+        own = row[2]
+        label = "other (builtins, json, uuid, ...)"
+        if any(w in name for w in WAITS):
+            label = "waiting on sockets / event loop poll (not CPU)"
+        else:
+            for marker, layer in LAYERS:
+                if marker in path:
+                    label = layer
+                    break
+        totals[label] = totals.get(label, 0.0) + own
+    cpu = sum(v for k, v in totals.items() if not k.startswith("waiting"))
+    lines = ["Own time per layer (ms per request, under cProfile; share of CPU):"]
+    for label, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        share = "" if label.startswith("waiting") else f" ({seconds / cpu:.0%})"
+        lines.append(f"  {seconds / requests * 1000:7.2f}  {label}{share}")
+    return "\n".join(lines) + "\n\n"
 
 
 async def _existing() -> str | None:

@@ -150,7 +150,12 @@ class Compiler:
     def completer(self, type_: Any, site: Site) -> tuple[Completer, bool]:
         """The completer for `type_` and whether it wants the field's resolve info."""
         if is_non_null_type(type_):
-            inner, needs_info = self.completer(type_.of_type, site)
+            named = type_.of_type
+            if is_object_type(named):
+                plan = self.object_plan(named, site.field_details)
+                complete = runtime.non_null_object_type(lambda: plan, site, named)
+                return complete, named.is_type_of is not None
+            inner, needs_info = self.completer(named, site)
             return runtime.non_null(inner, site), needs_info
         if is_list_type(type_):
             item_type = type_.of_type

@@ -13,7 +13,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from graphql import ExecutionResult, GraphQLError
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema import (
+    StrawberryGraphQLCoreExecutionContext,
+)
+from strawberry.schema.schema import (
+    _OperationContextAwareGraphQLResolveInfo as _InfoClass,
+)
 
 from server.execution import differential, runtime
 
@@ -31,6 +36,10 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 
     plans: ClassVar[PlanCache]
     argument_memo: dict[Site, dict[str, Any]]
+    # The request-wide part of strawberry's resolve info, so a plan builds it as one tuple
+    # (None: build_resolve_info is not strawberry's, call it).
+    info_tail: tuple[Any, ...] | None = None
+    info_class: Any = _InfoClass
 
     def execute_operation(
         self, serially: bool | None = None
@@ -63,6 +72,20 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[ExecutionResult | ExperimentalIncrementalExecutionResults]:
         """Executor.execute_operation with the root fields from the plan."""
         self.argument_memo = {}
+        if type(self).build_resolve_info is _strawberry_build_resolve_info:
+            # Exactly the fields strawberry's build_resolve_info fills after the path.
+            self.info_tail = (
+                self.schema,
+                self.fragment_definitions,
+                self.root_value,
+                self.operation,
+                self.variable_values.coerced,
+                self.context_value,
+                self.is_awaitable,
+                self.abort_signal,
+                self.async_helpers,
+                self.operation_extensions,
+            )
         execute = runtime.execute_fields_serially if plan.serial else runtime.execute_fields
         try:
             result = execute(self, plan.fields, self.root_value, None)
@@ -86,6 +109,11 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             self.run_async_work_finished_hook()
             raise
         return self.build_response(data)
+
+
+_strawberry_build_resolve_info: Any = StrawberryGraphQLCoreExecutionContext.build_resolve_info
+if len(_InfoClass._fields) != 15:  # a strawberry whose info differs: always call its method
+    _strawberry_build_resolve_info = None
 
 
 def _has_middleware(manager: Any) -> bool:

@@ -16,6 +16,7 @@ the subtree exactly as it always did.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from types import CoroutineType, GeneratorType
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError, located_error
@@ -38,8 +39,32 @@ FieldFn = Callable[["Run", Any, "Path | None"], Any]
 Fields = tuple[tuple[str, FieldFn], ...]
 
 # Values of these types are never awaitable; checking the type first spares a call to
-# is_awaitable for nearly every completed field.
-SYNC_TYPES = frozenset({dict, list, str, int, float, bool, type(None)})
+# is_awaitable for nearly every completed field. Classes proven unable to be awaitable
+# (see `never_awaitable`) join the set as they are met.
+SYNC_TYPES: set[type] = {dict, list, str, int, float, bool, type(None)}
+_OBJECT_GETATTRIBUTE: Any = object.__getattribute__
+
+
+def never_awaitable(value: Any) -> bool:
+    """Whether no instance of value's class can pass strawberry's is_awaitable, which
+    checks for coroutines, iterable-coroutine generators and an `__await__` attribute.
+    True for a class without one that has no instance __dict__ (slots, e.g. the domain's
+    frozen dataclasses) and no custom attribute lookup; such classes are remembered."""
+    cls = type(value)
+    if cls in SYNC_TYPES:
+        return True
+    if (
+        cls.__dictoffset__ == 0
+        and not hasattr(cls, "__await__")
+        and not hasattr(cls, "__getattr__")
+        and cls.__getattribute__ is _OBJECT_GETATTRIBUTE
+        and not issubclass(cls, (CoroutineType, GeneratorType))
+    ):
+        SYNC_TYPES.add(cls)
+        return True
+    return False
+
+
 # Path(prev, key, typename) without the Python-level __new__ of a NamedTuple.
 _tuple_new = tuple.__new__
 
@@ -51,6 +76,7 @@ class Site:
         "field_def",
         "field_details",
         "field_name",
+        "info_head",
         "key",
         "nodes",
         "non_null",
@@ -77,6 +103,7 @@ class Site:
         self.field_def = field_def
         self.return_type: GraphQLOutputType = field_def.type
         self.non_null = non_null
+        self.info_head = (self.field_name, self.nodes, self.return_type, parent_type)
         self.null_message = (
             f"Cannot return null for non-nullable field {parent_type}.{self.field_name}."
         )
@@ -85,7 +112,10 @@ class Site:
         return _tuple_new(Path, (parent, self.key, self.typename))
 
     def info(self, run: Run, path: Path) -> Any:
-        return run.build_resolve_info(self.field_def, self.nodes, self.parent_type, path)
+        tail = run.info_tail
+        if tail is None:
+            return run.build_resolve_info(self.field_def, self.nodes, self.parent_type, path)
+        return _tuple_new(run.info_class, (*self.info_head, path, *tail))
 
 
 def raise_error(run: Run, site: Site, raw: Exception, path: Path, non_null: bool) -> None:
@@ -105,7 +135,11 @@ def finish_field(
 ) -> Any:
     """Executor.execute_field after the resolver returned `result`."""
     try:
-        if type(result) not in SYNC_TYPES and run.is_awaitable(result):
+        if (
+            type(result) not in SYNC_TYPES
+            and not never_awaitable(result)
+            and run.is_awaitable(result)
+        ):
             return complete_awaitable(run, site, complete, result, path, info)
         completed = complete(run, result, path, info)
         if type(completed) not in SYNC_TYPES and run.is_awaitable(completed):
@@ -265,6 +299,29 @@ def graphql_core_completion(site: Site, return_type: Any) -> Completer:
     return complete
 
 
+def non_null_object_type(plan: Callable[[], ObjectPlan], site: Site, return_type: Any) -> Completer:
+    """non_null(object_type(...)) in one step: the listing's edges, nodes and variants."""
+    is_type_of = return_type.is_type_of
+    message = site.null_message
+
+    def complete(run: Run, value: Any, path: Path, info: Any) -> Any:
+        if isinstance(value, Exception):
+            raise value
+        if value is None or value is Undefined:
+            raise TypeError(message)
+        if is_type_of is not None:
+            if info is None:
+                info = site.info(run, path)
+            matches = is_type_of(value, info)
+            if type(matches) is not bool and run.is_awaitable(matches):
+                return _check_type_later(run, plan(), site, matches, value, path)
+            if not matches:
+                raise invalid_return_type_error(return_type, value, site.field_details)
+        return execute_fields(run, plan().fields, value, path)
+
+    return complete
+
+
 def object_type(plan: Callable[[], ObjectPlan], site: Site, return_type: Any) -> Completer:
     """complete_value + complete_object_value for an object type."""
     is_type_of = return_type.is_type_of
@@ -393,7 +450,11 @@ def list_type(
                     index += 1
                     continue
                 item_path = _tuple_new(Path, (path, index, None))
-                if type(element) not in SYNC_TYPES and is_awaitable(element):
+                if (
+                    type(element) not in SYNC_TYPES
+                    and not never_awaitable(element)
+                    and is_awaitable(element)
+                ):
                     append(
                         _complete_awaitable_item(
                             run, site, item, item_non_null, element, item_path, info
