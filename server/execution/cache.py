@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from graphql import (
     DirectiveNode,
     GraphQLError,
+    GraphQLSchema,
     OperationDefinitionNode,
     VariableNode,
     visit,
@@ -23,6 +24,7 @@ from graphql import (
 from graphql.language import Visitor
 
 from server.execution.compile import Compiler, Plan, RawInputs, Unsupported
+from server.execution.variables import Coercer, compile_variables
 
 if TYPE_CHECKING:
     from strawberry.schema import Schema
@@ -91,6 +93,7 @@ class PlanCache:
         self.compiled = 0
         self.unsupported = 0
         self._documents: OrderedDict[tuple[str, int], _Document] = OrderedDict()
+        self._coercers: OrderedDict[tuple[str, int], Coercer | None] = OrderedDict()
 
     def plan_for(self, run: CompiledExecutor) -> Plan | None:
         location = run.operation.loc
@@ -142,6 +145,27 @@ class PlanCache:
             _, dropped = documents.popitem(last=False)
             self.fields -= dropped.size
 
+    def variable_coercer(
+        self, schema: GraphQLSchema, operation: OperationDefinitionNode
+    ) -> Coercer | None:
+        """The operation's compiled variable coercer (variables.py), once per operation."""
+        if not operation.variable_definitions:
+            return None
+        location = operation.loc
+        if location is None:
+            return None
+        key = (location.source.body, location.start)
+        try:
+            return self._coercers[key]
+        except KeyError:
+            pass
+        coercer = compile_variables(schema, operation)
+        self._coercers[key] = coercer
+        while len(self._coercers) > self.max_documents:
+            self._coercers.popitem(last=False)
+        return coercer
+
     def clear(self) -> None:
         self._documents.clear()
+        self._coercers.clear()
         self.fields = 0

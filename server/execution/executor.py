@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    assert_valid_schema,
+)
+from graphql.execution import Executor, MiddlewareManager
+from graphql.execution.collect_fields import FragmentDetails
+from graphql.execution.executor import default_field_resolver, default_type_resolver
 from strawberry.schema.schema import (
     StrawberryGraphQLCoreExecutionContext,
 )
@@ -40,6 +52,87 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     # (None: build_resolve_info is not strawberry's, call it).
     info_tail: tuple[Any, ...] | None = None
     info_class: Any = _InfoClass
+
+    @classmethod
+    def build(
+        cls,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        root_value: Any = None,
+        context_value: Any = None,
+        raw_variable_values: dict[str, Any] | None = None,
+        operation_name: str | None = None,
+        field_resolver: Any = None,
+        type_resolver: Any = None,
+        subscribe_field_resolver: Any = None,
+        max_coercion_errors: int = 50,
+        enable_early_execution: bool = False,
+        middleware: Any = None,
+        is_awaitable: Any = None,
+        is_async_iterable: Any = None,
+        hide_suggestions: bool = False,
+        abort_signal: Any = None,
+        hooks: Any = None,
+        **custom_args: Any,
+    ) -> list[GraphQLError] | Executor[Any]:
+        """Executor.build, with the variables coerced by the operation's compiled coercer
+        (server/execution/variables.py) when it accepts them; graphql-core's build for
+        everything else, including every request whose variables have errors."""
+        operation = _single_operation(document, operation_name)
+        manager = _manager(middleware)
+        if operation is not None and manager is not False:
+            coercer = cls.plans.variable_coercer(schema, operation)
+            variables = coercer(raw_variable_values or {}) if coercer is not None else None
+            if variables is not None:
+                assert_valid_schema(schema)
+                return cls(
+                    schema,
+                    {
+                        d.name.value: d
+                        for d in document.definitions
+                        if isinstance(d, FragmentDefinitionNode)
+                    },
+                    {
+                        d.name.value: FragmentDetails(d, None)
+                        for d in document.definitions
+                        if isinstance(d, FragmentDefinitionNode)
+                    },
+                    root_value,
+                    context_value,
+                    operation,
+                    variables,
+                    field_resolver or default_field_resolver,
+                    type_resolver or default_type_resolver,
+                    subscribe_field_resolver or default_field_resolver,
+                    enable_early_execution,
+                    manager,
+                    is_awaitable,
+                    is_async_iterable,
+                    hide_suggestions=hide_suggestions,
+                    abort_signal=abort_signal,
+                    hooks=hooks,
+                    **custom_args,
+                )
+        return super().build(
+            schema,
+            document,
+            root_value,
+            context_value,
+            raw_variable_values,
+            operation_name,
+            field_resolver,
+            type_resolver,
+            subscribe_field_resolver,
+            max_coercion_errors,
+            enable_early_execution,
+            middleware,
+            is_awaitable,
+            is_async_iterable,
+            hide_suggestions=hide_suggestions,
+            abort_signal=abort_signal,
+            hooks=hooks,
+            **custom_args,
+        )
 
     def execute_operation(
         self, serially: bool | None = None
@@ -114,6 +207,36 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 _strawberry_build_resolve_info: Any = StrawberryGraphQLCoreExecutionContext.build_resolve_info
 if len(_InfoClass._fields) != 15:  # a strawberry whose info differs: always call its method
     _strawberry_build_resolve_info = None
+
+
+def _single_operation(
+    document: DocumentNode, operation_name: str | None
+) -> OperationDefinitionNode | None:
+    """The operation Executor.build would select, when the document is plain: one
+    query or mutation (or the named one), fragments without variables."""
+    found = None
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            if operation_name is None:
+                if found is not None:
+                    return None  # graphql-core reports the missing operation name
+                found = definition
+            elif definition.name is not None and definition.name.value == operation_name:
+                found = definition
+        elif isinstance(definition, FragmentDefinitionNode) and definition.variable_definitions:
+            return None
+    if found is None or found.operation is OperationType.SUBSCRIPTION:
+        return None
+    return found
+
+
+def _manager(middleware: Any) -> MiddlewareManager | bool | None:
+    """Executor.build's middleware manager; False where build would raise."""
+    if middleware is None or isinstance(middleware, MiddlewareManager):
+        return middleware
+    if isinstance(middleware, (list, tuple)):
+        return MiddlewareManager(*middleware)
+    return False
 
 
 def _has_middleware(manager: Any) -> bool:
