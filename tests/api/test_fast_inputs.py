@@ -93,14 +93,8 @@ def test_invalid_updates_get_the_same_user_errors_by_index(api: Api, both: dict[
     ]
     compiled, core = both[True](SET, {"updates": updates}), both[False](SET, {"updates": updates})
     assert compiled == core
-    assert [e["field"][1] for e in compiled["inventorySet"]["userErrors"]] == [
-        "0",
-        "1",
-        "2",
-        "3",
-        "4",
-        "5",
-    ]
+    indexes = sorted(e["field"][1] for e in compiled["inventorySet"]["userErrors"])
+    assert indexes == ["0", "1", "2", "3", "4", "5"]
     adjustments = [
         {"sku": sku, "location": location, "delta": 0, "reason": "count", "eventId": unique("e")},
         {"sku": unique("NOPE"), "location": location, "delta": 1, "reason": "", "eventId": ""},
