@@ -4,7 +4,6 @@ cases docs/sourcing.md tells about."""
 from __future__ import annotations
 
 import itertools
-import math
 from datetime import date
 
 from hypothesis import given, settings
@@ -60,10 +59,11 @@ CONFIG_SPEC = st.tuples(
 )
 
 
+Scenario = tuple[list[SourcingLine], StockSnapshot, SourcingConfig, GeoPoint]
+
+
 @st.composite
-def scenarios(
-    draw: st.DrawFn, *, pickup: bool = True
-) -> tuple[list[SourcingLine], StockSnapshot, SourcingConfig, GeoPoint]:
+def scenarios(draw: st.DrawFn, *, pickup: bool = True) -> Scenario:
     specs = draw(st.lists(LOCATION_SPEC, min_size=1, max_size=5))
     locations = {
         i: loc(i, geo, kind, ship=ship, pickup=pick, capacity=cap, backlog=backlog)
@@ -72,10 +72,10 @@ def scenarios(
     count = len(locations)
     units = draw(STOCK)
     available = {
-        (sku, i): units[n * 5 + i - 1]
+        (sku, i): qty
         for n, sku in enumerate(SKUS)
         for i in locations
-        if units[n * 5 + i - 1] is not None
+        if (qty := units[n * 5 + i - 1]) is not None
     }
     incoming = tuple(
         IncomingStock(sku, (i - 1) % count + 1, qty, date(2030, 1, day))
@@ -175,7 +175,9 @@ def brute_force(stock: dict[int, dict[str, int]], demand: dict[str, int]) -> lis
 
 @settings(max_examples=250, deadline=None)
 @given(scenarios())
-def test_plan_never_oversells_accounts_for_every_unit_and_obeys_the_rules(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_plan_never_oversells_accounts_for_every_unit_and_obeys_the_rules(
+    scenario: Scenario,
+) -> None:
     # given a cart and the stock of a small network; when it is sourced
     lines, stock, config, destination = scenario
     plan = source(lines, stock, config, destination)
@@ -206,14 +208,16 @@ def test_plan_never_oversells_accounts_for_every_unit_and_obeys_the_rules(scenar
                 assert by_id[pl.line_id].pickup_location_id == f.location_id
                 assert location.can_pickup
             else:
-                assert by_id[pl.line_id].method is SHIP and location.can_ship
+                assert by_id[pl.line_id].method is SHIP
+                assert location.can_ship
     for b in plan.backordered:
-        assert config.allow_backorder and by_id[b.line_id].backorderable
+        assert config.allow_backorder
+        assert by_id[b.line_id].backorderable
 
 
 @settings(max_examples=250, deadline=None)
 @given(scenarios())
-def test_plan_is_minimal_in_shipments_then_nearest(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_plan_is_minimal_in_shipments_then_nearest(scenario: Scenario) -> None:
     # given any cart; when sourced; then no smaller set of locations could ship what the plan
     # ships, and no set of that size is nearer (checked against brute force)
     lines, stock, config, destination = scenario
@@ -230,7 +234,7 @@ def test_plan_is_minimal_in_shipments_then_nearest(scenario) -> None:  # type: i
 
 @settings(max_examples=250, deadline=None)
 @given(scenarios(pickup=False))
-def test_ship_complete_whenever_one_location_can(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_ship_complete_whenever_one_location_can(scenario: Scenario) -> None:
     lines, stock, config, destination = scenario
     demand: dict[str, int] = {}
     for line in lines:
@@ -239,13 +243,15 @@ def test_ship_complete_whenever_one_location_can(scenario) -> None:  # type: ign
     one = [i for i in eligible if covers(eligible, (i,), demand)]
     plan = source(lines, stock, config, destination)
     if one:
-        assert plan.complete and not plan.backordered
-        assert len(plan.fulfillments) == 1 and plan.fulfillments[0].location_id in one
+        assert plan.complete
+        assert not plan.backordered
+        assert len(plan.fulfillments) == 1
+        assert plan.fulfillments[0].location_id in one
 
 
 @settings(max_examples=200, deadline=None)
 @given(scenarios(pickup=False))
-def test_only_real_shortfalls_are_backordered(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_only_real_shortfalls_are_backordered(scenario: Scenario) -> None:
     # given a channel without a cap on shipments; then a SKU is short only by what the
     # eligible locations lack, and backorders never exceed the incoming supply
     lines, stock, config, destination = scenario
@@ -271,7 +277,9 @@ def test_only_real_shortfalls_are_backordered(scenario) -> None:  # type: ignore
 @given(
     scenarios(pickup=False), st.sampled_from([SourcingStrategy.NEAREST, SourcingStrategy.PRIORITY])
 )
-def test_fixed_strategies_never_use_fewer_shipments(scenario, strategy) -> None:  # type: ignore[no-untyped-def]
+def test_fixed_strategies_never_use_fewer_shipments(
+    scenario: Scenario, strategy: SourcingStrategy
+) -> None:
     lines, stock, config, destination = scenario
     config = SourcingConfig(excluded_kinds=config.excluded_kinds, sku_rules=config.sku_rules)
     ours = source(lines, stock, config, destination)
@@ -293,8 +301,8 @@ def test_fixed_strategies_never_use_fewer_shipments(scenario, strategy) -> None:
 @settings(max_examples=200, deadline=None)
 @given(scenarios(), st.integers(1, 5))
 def test_resourcing_after_a_reject_never_returns_to_the_rejecting_location(
-    scenario, rejecting
-) -> None:  # type: ignore[no-untyped-def]
+    scenario: Scenario, rejecting: int
+) -> None:
     lines, stock, config, destination = scenario
     plan = source(lines, stock, config, destination, exclude_locations=frozenset({rejecting}))
     assert rejecting not in {f.location_id for f in plan.fulfillments}
@@ -330,7 +338,8 @@ def test_a_two_line_cart_ships_in_one_parcel_where_nearest_needs_two() -> None:
     assert [f.location_code for f in priority.fulfillments] == ["L1", "L3"]
     # and ours sends one parcel from Lyon
     assert [f.location_code for f in ours.fulfillments] == ["L3"]
-    assert ours.shipment_count == 1 and nearest.shipment_count == 2
+    assert ours.shipment_count == 1
+    assert nearest.shipment_count == 2
 
 
 def test_two_locations_needed_the_nearest_pair_wins() -> None:
@@ -407,7 +416,8 @@ def test_ship_complete_only_channel_refuses_a_split() -> None:
     stock = StockSnapshot(network(STORE_PARIS, WAREHOUSE_LYON), {("A", 1): 1, ("B", 3): 1})
     lines = [SourcingLine("1", "A", 1), SourcingLine("2", "B", 1)]
     plan = source(lines, stock, SourcingConfig(max_shipments=1), PARIS)
-    assert not plan.complete and not plan.fulfillments
+    assert not plan.complete
+    assert not plan.fulfillments
 
 
 def test_pickup_line_comes_from_its_store_and_ship_lines_use_what_is_left() -> None:
@@ -425,6 +435,7 @@ def test_a_big_network_is_still_sourced_exactly() -> None:
     available = {(SKUS[i % 3], i): 2 for i in locations}
     lines = [SourcingLine(str(n), sku, 3) for n, sku in enumerate(SKUS)]
     plan = source(lines, StockSnapshot(locations, available), SourcingConfig(), PARIS)
-    assert plan.complete and plan.exact
+    assert plan.complete
+    assert plan.exact
     assert plan.shipment_count == 6
-    assert math.isclose(sum(f.units for f in plan.fulfillments), 9)
+    assert sum(f.units for f in plan.fulfillments) == 9
