@@ -104,9 +104,10 @@ ORDER_TRANSITIONS: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     ),
     S.READY_FOR_PICKUP: frozenset({S.SHIPPED, S.COMPLETED, S.ON_HOLD, S.CANCELLED}),
     S.PARTIALLY_SHIPPED: frozenset({S.SHIPPED, S.COMPLETED, S.READY_FOR_PICKUP, S.ON_HOLD}),
+    # Released, or nothing left to deliver (the rest cancelled, a pickup expired).
     S.ON_HOLD: frozenset(
         {S.PENDING, S.CONFIRMED, S.BACKORDERED, S.IN_FULFILLMENT, S.READY_FOR_PICKUP}
-        | {S.PARTIALLY_SHIPPED, S.CANCELLED}
+        | {S.PARTIALLY_SHIPPED, S.SHIPPED, S.COMPLETED, S.CANCELLED}
     ),
     S.SHIPPED: frozenset(),
     S.COMPLETED: frozenset(),
@@ -143,18 +144,17 @@ class OrderFacts:
 
 def derive_order_status(facts: OrderFacts) -> OrderStatus:
     """The status the order's units are in; the table in docs/orders.md, in code."""
-    if facts.ordered - facts.cancelled <= 0:
+    wanted = facts.ordered - facts.cancelled
+    if wanted <= 0:
         return S.CANCELLED
-    if facts.on_hold:
-        return S.ON_HOLD
     delivered = [f for f in facts.fulfillments if f.status in FULFILLMENT_DELIVERED]
     open_ = [f for f in facts.fulfillments if f.status in FULFILLMENT_OPEN and f.units > 0]
     delivered_units = sum(f.units for f in delivered)
-    if delivered_units >= facts.ordered - facts.cancelled:
-        shipped = any(f.method is SHIP for f in delivered)
-        return S.SHIPPED if shipped else S.COMPLETED
-    waiting_for_shopper = bool(open_) and not facts.backordered and _all(open_, F.READY_FOR_PICKUP)
-    if waiting_for_shopper:
+    if delivered_units >= wanted:
+        return S.SHIPPED if any(f.method is SHIP for f in delivered) else S.COMPLETED
+    if facts.on_hold:
+        return S.ON_HOLD
+    if open_ and not facts.backordered and _all(open_, F.READY_FOR_PICKUP):
         return S.READY_FOR_PICKUP
     if delivered_units > 0:
         return S.PARTIALLY_SHIPPED
