@@ -26,7 +26,8 @@ from domain.orders.pickup import MAX_PICKUP_ATTEMPTS, pickup_code_matches, picku
 from domain.orders.placement import add_planned_work
 from domain.orders.plan import SourcingLine, SourcingPlan, StockSnapshot
 from domain.orders.pricing import unit_share
-from domain.orders.sourcing import SourcingConfig, source
+from domain.orders.sourcing import source
+from domain.orders.sourcing_rules import SourcingConfig
 
 F = FulfillmentStatus
 MAX_REASON = 500

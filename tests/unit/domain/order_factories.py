@@ -14,7 +14,8 @@ from domain.orders.model import Capture, Effects, Order, Refund
 from domain.orders.placement import LineChoice, NewOrder, place_order
 from domain.orders.plan import IncomingStock, SourcingLine, StockSnapshot
 from domain.orders.pricing import PricingLine, price_lines
-from domain.orders.sourcing import SourcingConfig, source
+from domain.orders.sourcing import source
+from domain.orders.sourcing_rules import SourcingConfig
 from domain.orders.tax import TaxRule, TaxTable
 from domain.payments.model import (
     Payment,

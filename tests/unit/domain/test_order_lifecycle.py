@@ -58,7 +58,8 @@ from domain.orders.model import (
 )
 from domain.orders.pickup import MAX_PICKUP_ATTEMPTS, new_pickup_code, pickup_code_matches
 from domain.orders.plan import IncomingStock
-from domain.orders.sourcing import SourcingConfig, source
+from domain.orders.sourcing import source
+from domain.orders.sourcing_rules import SourcingConfig
 from tests.unit.domain.order_factories import (
     HOME,
     LILLE,

@@ -12,20 +12,18 @@ from hypothesis import strategies as st
 
 from domain.errors import DomainError, ErrorCode
 from domain.locations.model import Address, GeoPoint, Location, LocationKind
-from domain.orders.lifecycle import FulfillmentMethod
-from domain.orders.plan import IncomingStock, SourcingLine, StockSnapshot
-from domain.orders.promises import (
-    CartPromises,
+from domain.orders.delivery import (
     DeliveryOptionConfig,
     PickupConfig,
     TransitBand,
     delivery_option_errors,
     delivery_window,
-    promise_cart,
     ready_by,
-    select_delivery_option,
 )
-from domain.orders.sourcing import SourcingConfig
+from domain.orders.lifecycle import FulfillmentMethod
+from domain.orders.plan import IncomingStock, SourcingLine, StockSnapshot
+from domain.orders.promises import CartPromises, promise_cart, select_delivery_option
+from domain.orders.sourcing_rules import SourcingConfig
 
 PARIS_TZ = ZoneInfo("Europe/Paris")
 HOME = Address("10 rue de la Paix", "Paris", "75002", "FR", geo=GeoPoint(48.8686, 2.3314))

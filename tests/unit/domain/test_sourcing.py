@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from domain.locations.model import GeoPoint, Location, LocationKind, distance_km
 from domain.orders.lifecycle import FulfillmentMethod
 from domain.orders.plan import IncomingStock, SourcingLine, SourcingPlan, StockSnapshot
-from domain.orders.sourcing import SkuRule, SourcingConfig, SourcingStrategy, source
+from domain.orders.sourcing import source
+from domain.orders.sourcing_rules import SkuRule, SourcingConfig, SourcingStrategy
 
 SHIP, PICKUP = FulfillmentMethod.SHIP, FulfillmentMethod.PICKUP
 SKUS = ["A", "B", "C"]
