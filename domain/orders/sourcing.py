@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from fractions import Fraction
 
 from domain.locations.model import GeoPoint, Location
 from domain.orders.lifecycle import FulfillmentMethod
@@ -143,23 +142,28 @@ class _Work:
     def _candidates(
         self, lines: Sequence[SourcingLine], destination: GeoPoint | None
     ) -> list[Candidate]:
+        """Eligible ship-from locations with what each holds of the cart's SKUs; walks the
+        snapshot's positions, not the network, so a big network costs what the cart touches."""
         skus = {line.sku for line in lines}
+        units: dict[int, dict[str, int]] = {}
+        eligible: dict[int, bool] = {}
+        for (sku, loc_id), quantity in self.available.items():
+            if sku not in skus or quantity <= 0:
+                continue
+            location = self.stock.locations.get(loc_id)
+            if location is None:
+                continue
+            if loc_id not in eligible:
+                eligible[loc_id] = can_ship_from(location, self.exclude)
+            if eligible[loc_id] and self.config.allows(sku, location):
+                units.setdefault(loc_id, {})[sku] = quantity
         band = self.config.distance_band_km
         result = []
-        for location in self.stock.locations.values():
-            if not can_ship_from(location, self.exclude):
-                continue
-            units = {
-                sku: self.available.get((sku, location.id), 0)
-                for sku in skus
-                if self.config.allows(sku, location)
-                and self.available.get((sku, location.id), 0) > 0
-            }
-            if not units:
-                continue
+        for loc_id in sorted(units):
+            location = self.stock.locations[loc_id]
             km = distance_to(location, destination)
             banded = int(km // band) if band > 0 else round(km * 1000)
-            result.append(Candidate(location.id, units, banded, load(location), km))
+            result.append(Candidate(loc_id, units[loc_id], banded, load(location), km))
         return result
 
     def _cover_shortfalls(
@@ -245,7 +249,7 @@ def _to_fulfillments(
     allocation: Allocation,
     lines: Sequence[SourcingLine],
     todo: Mapping[str, int],
-    preference: Mapping[int, tuple[int, Fraction, float, int]],
+    preference: Mapping[int, tuple[int, float, float, int]],
     locations: Mapping[int, Location],
 ) -> list[PlannedFulfillment]:
     """Hand each location's units per SKU to the cart lines of that SKU, in cart order."""

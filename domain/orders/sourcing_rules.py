@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from fractions import Fraction
 
 from domain.locations.model import GeoPoint, Location, LocationKind, distance_km
 
@@ -49,9 +48,9 @@ def at_capacity(location: Location) -> bool:
     return cap is not None and location.open_fulfillments >= cap
 
 
-def load(location: Location) -> Fraction:
+def load(location: Location) -> float:
     cap = location.daily_capacity
-    return Fraction(location.open_fulfillments, cap) if cap else Fraction(0)
+    return location.open_fulfillments / cap if cap else 0.0
 
 
 def distance_to(location: Location, destination: GeoPoint | None) -> float:

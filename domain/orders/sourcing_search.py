@@ -1,7 +1,7 @@
 """Choosing ship-from locations for a demand (units per SKU), given what each can ship.
 
 `fewest_locations` is exact: it looks for covers of 1, 2, ... locations and, among the
-smallest, takes the cheapest by (distance band sum, backlog load, ids). Branch and bound keeps
+smallest, takes the cheapest by (distance band sum, backlog load sum, km sum, ids). Branch and bound keeps
 it fast: a branch stops when the best remaining locations can no longer cover the demand or
 can no longer beat the best cover found. Past `budget` search nodes (huge networks with
 scattered stock) it falls back to a greedy cover and says so.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,16 +20,16 @@ class Candidate:
     location_id: int
     stock: Mapping[str, int]
     distance_band: int
-    load: Fraction  # backlog / daily capacity; 0 when capacity is unlimited
+    load: float  # backlog / daily capacity; 0 when capacity is unlimited
     distance_km: float = 0.0
 
     @property
-    def preference(self) -> tuple[int, Fraction, float, int]:
+    def preference(self) -> tuple[int, float, float, int]:
         return (self.distance_band, self.load, self.distance_km, self.location_id)
 
 
 Cover = tuple[int, ...]  # indexes into the candidate list
-Cost = tuple[int, Fraction, tuple[int, ...]]
+Cost = tuple[int, float, float, tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +52,16 @@ def fewest_locations(
         (c for c in candidates if any(c.stock.get(s, 0) > 0 for s in wanted)),
         key=lambda c: c.preference,
     )
+    # Ship complete: the first candidate that holds everything is the cheapest single cover,
+    # the candidates being sorted the way single covers are compared.
+    whole = next(
+        (c for c in ordered if all(c.stock.get(s, 0) >= n for s, n in wanted.items())), None
+    )
+    if whole is not None:
+        return SearchResult((whole.location_id,), True)
     limit = len(ordered) if max_locations is None else min(max_locations, len(ordered))
     search = _Search(ordered, budget)
-    for size in range(1, limit + 1):
+    for size in range(2, limit + 1):
         found = search.run(wanted, size)
         if search.exhausted:
             return _greedy(ordered, wanted, max_locations)
@@ -73,7 +79,7 @@ class _Search:
 
     def run(self, demand: Mapping[str, int], size: int) -> Cover | None:
         self.best = None
-        self._visit(0, size, dict(demand), (), 0, Fraction(0))
+        self._visit(0, size, dict(demand), (), (0, 0.0, 0.0))
         return None if self.best is None else self.best[1]
 
     def _visit(
@@ -82,11 +88,12 @@ class _Search:
         slots: int,
         remaining: dict[str, int],
         chosen: Cover,
-        band: int,
-        load: Fraction,
+        spent: tuple[int, float, float],  # distance bands, load, km so far
     ) -> None:
+        band = spent[0]
         if not remaining:
-            cost = (band, load, tuple(sorted(self.candidates[i].location_id for i in chosen)))
+            ids = tuple(sorted(self.candidates[i].location_id for i in chosen))
+            cost = (*spent, ids)
             if self.best is None or cost < self.best[0]:
                 self.best = (cost, chosen)
             return
@@ -115,8 +122,11 @@ class _Search:
                 slots - 1,
                 left,
                 (*chosen, index),
-                band + candidate.distance_band,
-                load + candidate.load,
+                (
+                    band + candidate.distance_band,
+                    spent[1] + candidate.load,
+                    spent[2] + candidate.distance_km,
+                ),
             )
 
 
