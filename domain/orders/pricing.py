@@ -178,7 +178,8 @@ def cart_pricing_lines(
     classes = tax_classes or {}
 
     def country(line: CartLine) -> str | None:
-        location = locations.get(line.pickup_location_id or -1)
+        pickup_id = line.pickup_location_id
+        location = None if pickup_id is None else locations.get(pickup_id)
         return location.address.country if location and location.address else None
 
     return tuple(

@@ -96,7 +96,8 @@ class _Work:
         """A pickup line is all there or backordered whole: the shopper collects once."""
         by_location: dict[int, list[PlannedLine]] = {}
         for line in lines:
-            location = self.stock.locations.get(line.pickup_location_id or -1)
+            pickup_id = line.pickup_location_id
+            location = None if pickup_id is None else self.stock.locations.get(pickup_id)
             usable = location is not None and self.config.allows(line.sku, location)
             if location is None or not usable or not can_pickup_at(location, self.exclude):
                 self.unsourceable.append(UnsourceableLine(line.line_id, line.sku, line.quantity))
@@ -125,7 +126,7 @@ class _Work:
         for line_id, qty in todo.items():
             sku = next(line.sku for line in lines if line.line_id == line_id)
             demand[sku] = demand.get(sku, 0) + qty
-        allocation, exact = self._choose(candidates, demand, lines, todo, destination)
+        allocation, exact = self._choose(candidates, demand, lines, todo)
         if allocation is None:
             for line in lines:
                 if todo.get(line.line_id, 0) > 0:
@@ -225,7 +226,6 @@ class _Work:
         demand: Mapping[str, int],
         lines: Sequence[SourcingLine],
         todo: Mapping[str, int],
-        destination: GeoPoint | None,
     ) -> tuple[Allocation | None, bool]:
         config = self.config
         if config.strategy is SourcingStrategy.FEWEST_SHIPMENTS:

@@ -644,7 +644,7 @@ def run(order: Order, name: str, pick_index: int, amount: int) -> Effects:
             return settle(order, appease(order, Decimal(amount), "sorry", later(9), "care"))
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(ORDER_LINES, st.lists(SPEC, max_size=14))
 def test_any_sequence_of_operations_keeps_the_order_consistent(
     lines: list[tuple[str, int] | tuple[str, int, int]], ops: list[tuple[str, int, int]]

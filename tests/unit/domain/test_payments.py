@@ -181,7 +181,7 @@ def test_captures_never_exceed_the_authorization_nor_refunds_the_capture() -> No
     assert (p.captured, p.refunded) == (D("10.00"), D(0))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.lists(
         st.tuples(

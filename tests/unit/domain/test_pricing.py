@@ -56,7 +56,7 @@ def is_rounded(amount: Decimal, currency: str) -> bool:
     return amount == round_money(amount, currency) and -exponent == minor_units(currency)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(carts())
 def test_every_total_is_the_sum_of_its_rounded_parts(cart: PricingCase) -> None:
     # given any cart, discounts, tax table and currency; when priced
@@ -97,7 +97,7 @@ def test_every_total_is_the_sum_of_its_rounded_parts(cart: PricingCase) -> None:
     assert totals.total >= 0
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.decimals(min_value=0, max_value=D("100000"), places=2), rates, st.sampled_from(CURRENCIES)
 )
@@ -224,7 +224,7 @@ def test_discounts_for_unknown_lines_or_negative_amounts_are_refused() -> None:
         )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.decimals(min_value=0, max_value=D("10000"), places=2),
     st.integers(1, 50),

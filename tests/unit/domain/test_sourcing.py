@@ -174,7 +174,7 @@ def brute_force(stock: dict[int, dict[str, int]], demand: dict[str, int]) -> lis
 # --- properties
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(scenarios())
 def test_plan_never_oversells_accounts_for_every_unit_and_obeys_the_rules(
     scenario: Scenario,
@@ -216,7 +216,7 @@ def test_plan_never_oversells_accounts_for_every_unit_and_obeys_the_rules(
         assert by_id[b.line_id].backorderable
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(scenarios())
 def test_plan_is_minimal_in_shipments_then_nearest(scenario: Scenario) -> None:
     # given any cart; when sourced; then no smaller set of locations could ship what the plan
@@ -233,7 +233,7 @@ def test_plan_is_minimal_in_shipments_then_nearest(scenario: Scenario) -> None:
     assert sum(band(stock.locations[i], config) for i in used) == best
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(scenarios(pickup=False))
 def test_ship_complete_whenever_one_location_can(scenario: Scenario) -> None:
     lines, stock, config, destination = scenario
@@ -250,7 +250,7 @@ def test_ship_complete_whenever_one_location_can(scenario: Scenario) -> None:
         assert plan.fulfillments[0].location_id in one
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(scenarios(pickup=False))
 def test_only_real_shortfalls_are_backordered(scenario: Scenario) -> None:
     # given a channel without a cap on shipments; then a SKU is short only by what the
@@ -274,7 +274,7 @@ def test_only_real_shortfalls_are_backordered(scenario: Scenario) -> None:
         assert sum(b.quantity for b in plan.backordered if b.sku == sku) <= incoming
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(
     scenarios(pickup=False), st.sampled_from([SourcingStrategy.NEAREST, SourcingStrategy.PRIORITY])
 )
@@ -299,7 +299,7 @@ def test_fixed_strategies_never_use_fewer_shipments(
     assert ours.shipment_count <= fixed.shipment_count
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(scenarios(), st.integers(1, 5))
 def test_resourcing_after_a_reject_never_returns_to_the_rejecting_location(
     scenario: Scenario, rejecting: int
