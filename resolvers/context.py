@@ -76,4 +76,5 @@ class Context:
             name=f"{self.token.kind.value}:{self.token.name}",
             channel=self.token.channel,
             location=self.token.location,
+            token_id=self.token.id,
         )
