@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from persistence.migrate import downgrade, upgrade
@@ -34,9 +34,11 @@ def test_hot_tables_leave_room_for_in_place_updates_on_postgresql(database_url: 
     async def options() -> dict[str, list[str] | None]:
         engine = create_async_engine(database_url)
         async with engine.connect() as conn:
-            rows = await conn.exec_driver_sql(
-                "SELECT relname, reloptions FROM pg_class "
-                "WHERE relname IN ('inventory_positions', 'channel_atp')"
+            rows = await conn.execute(
+                text(
+                    "SELECT relname, reloptions FROM pg_class "
+                    "WHERE relname IN ('inventory_positions', 'channel_atp')"
+                )
             )
             found = {name: opts for name, opts in rows}
         await engine.dispose()
