@@ -128,7 +128,7 @@ async def set_inventory(
             )
             movements = await uow.inventory.movements_since(keys, since)
             after: dict[PositionKey, PositionState] = {}
-            journal: list[Movement] = []
+            journal: list[tuple[PositionKey, int, datetime]] = []
             for item in accepted:
                 counted = item.update
                 assert isinstance(counted, SetUpdate)
@@ -140,18 +140,9 @@ async def set_inventory(
                 after[item.key] = new
                 result.applied += 1
                 result.clamped += int(clamped)
-                journal.append(
-                    Movement(
-                        *item.key,
-                        MovementKind.SET,
-                        new.on_hand - state.on_hand,
-                        now,
-                        reason="count",
-                        as_of=counted.as_of,
-                    )
-                )
+                journal.append((item.key, new.on_hand - state.on_hand, counted.as_of))
             await uow.inventory.save_positions(after, now)
-            await uow.inventory.journal(journal)
+            await uow.inventory.journal_counts(journal, now)
             skus = {item.key: item.sku for item in accepted}
             await publish_changes(uow, _changes(before, after, skus), now)
         await uow.commit()

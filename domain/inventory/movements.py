@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import NamedTuple
 
 from domain.errors import ErrorCode, FieldError
 from domain.inventory.ingest import update_path
@@ -15,8 +15,10 @@ class MovementKind(Enum):
     ADJUST = "adjust"  # a relative movement sent with an event id
 
 
-@dataclass(frozen=True, slots=True)
-class Movement:
+class Movement(NamedTuple):
+    """One change to onHand. A NamedTuple rather than a frozen dataclass: a batch builds up
+    to 10,000 of them and a tuple is built about twice as fast."""
+
     variant_id: int
     location_id: int
     kind: MovementKind

@@ -32,8 +32,14 @@ class InventoryRepository(Protocol):
         """The journaled movement of each of these event ids of one scope."""
         ...
 
-    async def journal(self, movements: Sequence[Movement]) -> None:
-        """Record movements that carry no event id (counts)."""
+    async def journal_counts(
+        self, counts: Sequence[tuple[PositionKey, int, datetime]], recorded_at: datetime
+    ) -> None:
+        """Journal absolute counts as (position, delta applied, asOf), reason "count".
+
+        Plain tuples, not Movements: a CSV import journals ~30,000 counts a second, and a
+        Movement per count (then a row dict) cost ~4 µs more per row on this machine, about
+        10 % of the import's time; a tuple costs nothing measurable."""
         ...
 
     async def save_positions(

@@ -162,12 +162,28 @@ class SqlInventoryRepository:
                 )
         return found
 
-    async def journal(self, movements: Sequence[Movement]) -> None:
-        if movements:
-            stmt, params = insert_rows(
-                self.db, inventory_movements, [_row(move) for move in movements]
-            )
-            await self.conn.execute(stmt, params)
+    async def journal_counts(
+        self, counts: Sequence[tuple[PositionKey, int, datetime]], recorded_at: datetime
+    ) -> None:
+        if not counts:
+            return
+        kind = MovementKind.SET.value
+        rows = [
+            {
+                "variant_id": variant_id,
+                "location_id": location_id,
+                "kind": kind,
+                "delta": delta,
+                "event_id": None,
+                "reason": "count",
+                "as_of": as_of,
+                "recorded_at": recorded_at,
+                "scope": None,
+            }
+            for (variant_id, location_id), delta, as_of in counts
+        ]
+        stmt, params = insert_rows(self.db, inventory_movements, rows)
+        await self.conn.execute(stmt, params)
 
     async def save_positions(
         self, states: Mapping[PositionKey, PositionState], now: datetime

@@ -55,8 +55,13 @@ class FakeInventory:
             if m.scope == scope and m.event_id is not None and m.event_id in wanted
         }
 
-    async def journal(self, movements: Sequence[Movement]) -> None:
-        self.movements.extend(movements)
+    async def journal_counts(
+        self, counts: Sequence[tuple[PositionKey, int, datetime]], recorded_at: datetime
+    ) -> None:
+        self.movements.extend(
+            Movement(*key, MovementKind.SET, delta, recorded_at, reason="count", as_of=as_of)
+            for key, delta, as_of in counts
+        )
 
     async def save_positions(
         self, states: Mapping[PositionKey, PositionState], now: datetime
