@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.codec import Json
 from domain.events import DomainEvent, RaisedEvents
+from domain.ports import UnitOfWork
 from persistence.outbox import outbox_rows
 from tests.unit.handlers.fakes.catalog import FakeCatalog, FakeCatalogBulk
 from tests.unit.handlers.fakes.idempotency import FakeIdempotencyStore
@@ -84,3 +85,7 @@ class FakeUnitOfWork:
         self.published.extend(events)
         self.commits += 1
         self._save()
+
+
+def _satisfies_the_port(uow: FakeUnitOfWork) -> UnitOfWork:
+    return uow  # mypy fails here, naming the member, as soon as a fake drifts from its port
