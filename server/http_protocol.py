@@ -213,7 +213,10 @@ def tag_client_errors(errors: list[GraphQLError], *, pre_execution: bool) -> Non
     contract's UNAUTHENTICATED, FORBIDDEN, QUERY_TOO_COMPLEX, INTERNAL). Idempotent:
     validation errors come from a cache and may be tagged again."""
     for error in errors:
-        if (error.extensions or {}).get("code") or error.original_error is not None:
+        original = error.original_error
+        if (error.extensions or {}).get("code") or (
+            original is not None and not isinstance(original, GraphQLError)
+        ):
             continue
         if isinstance(error, GraphQLSyntaxError):
             code = "GRAPHQL_PARSE_FAILED"
