@@ -23,7 +23,7 @@ from resolvers.errors import checked_cursor
 from resolvers.ids import cursor
 from resolvers.pagination import Connection, connection, empty_connection, page_size
 from resolvers.results import Result
-from resolvers.scope import location_filter
+from resolvers.visibility import location_filter
 
 if TYPE_CHECKING:
     from schema.inputs import InventoryAdjustInput, InventorySetInput, InventoryViewInput
