@@ -69,6 +69,18 @@ def location_filter(ctx: Context, requested: str | None) -> str | None:
     return bound
 
 
+async def channel_locations(ctx: Context) -> frozenset[int] | None:
+    """The locations a channel-bound token's stock figures may come from: its channel's
+    view. None when the token is not channel-bound."""
+    code = ctx.actor.channel
+    if code is None:
+        return None
+    ref = await ctx.reference_data()
+    channel = ref.channels_by_code.get(code)
+    view = ref.views_by_channel.get(channel.id) if channel is not None else None
+    return frozenset(view.location_ids) if view is not None else frozenset()
+
+
 def channel_filter(ctx: Context, requested: str | None) -> str | None:
     """A channel-bound token lists its own channel's assortment when it names none.
 

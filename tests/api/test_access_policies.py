@@ -245,3 +245,25 @@ def test_minting_cannot_widen_the_binding(api: Api) -> None:
     same = mint(minter, kind="storefront", scopes=["catalog:read"], channel=mine)
     assert same["userErrors"] == []
     assert same["token"]["channel"] == mine
+
+
+def test_a_channel_bound_token_reads_positions_of_its_channels_locations_only(api: Api) -> None:
+    channel = factories.channel(api)
+    inside, outside = factories.location(api), factories.location(api)
+    factories.view(api, channel, [inside])
+    sku = priced_product(api, channel)
+    for code in (inside, outside):
+        api(
+            "mutation($u: [InventorySetInput!]!) { inventorySet(updates: $u) { applied } }",
+            {"u": [{"sku": sku, "location": code, "onHand": 5, "asOf": "2026-01-01T00:00:00Z"}]},
+        )
+    reader = api.as_token(
+        factories.token(api, "storefront", ["catalog:read", "inventory:read"], channel=channel)
+    )
+    query = """query($s: String, $l: String) { inventoryPositions(sku: $s, location: $l) {
+      totalCount edges { node { location { code } onHand } } } }"""
+    everything = reader(query, {"s": sku})["inventoryPositions"]
+    assert everything["totalCount"] == 1
+    assert [e["node"]["location"]["code"] for e in everything["edges"]] == [inside]
+    assert reader(query, {"s": sku, "l": outside})["inventoryPositions"]["edges"] == []
+    assert api(query, {"s": sku})["inventoryPositions"]["totalCount"] == 2
