@@ -26,7 +26,8 @@ def counting(client: TestClient) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(*args: Any) -> None:
-        statements.append(args[2])
+        if "outbox" not in args[2]:  # the relay polls in the background on the same engine
+            statements.append(args[2])
 
     services.reference.invalidate()  # both measurements pay for the same reference reload
     event.listen(engine, "before_cursor_execute", record)
