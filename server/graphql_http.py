@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
 from graphql import GraphQLError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -99,6 +100,8 @@ class OrchestraGraphQL(GraphQL[Context, None]):
             response = self.error_response(request, error)
         except HTTPException as error:  # from strawberry's multipart parsing
             response = self.error_response(request, spec.bad_request(error.reason))
+        except StarletteHTTPException as error:  # from Starlette's multipart parser
+            response = self.error_response(request, spec.bad_request(error.detail))
         finally:
             # strawberry parses multipart uploads but never closes them; a request refused
             # before any resolver ran would otherwise leave its temporary files open.

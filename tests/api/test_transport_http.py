@@ -239,6 +239,46 @@ def test_malformed_bodies_are_400_in_json_with_a_code_and_request_id(
     assert any("req-malformed" in r.getMessage() for r in caplog.records)
 
 
+def multipart(*parts: tuple[str, bytes]) -> bytes:
+    fields = [
+        b'--xx\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (n.encode(), v)
+        for n, v in parts
+    ]
+    return b"".join(fields) + b"--xx--\r\n"
+
+
+MALFORMED_UPLOADS = {
+    "no boundary": ("multipart/form-data", b"garbage"),
+    "not multipart": ("multipart/form-data; boundary=xx", b"garbage"),
+    "operations not JSON": (
+        "multipart/form-data; boundary=xx",
+        multipart(("operations", b'{"query": ')),
+    ),
+    "operations a list": (
+        "multipart/form-data; boundary=xx",
+        multipart(("operations", b'[{"query": "{ __typename }"}]')),
+    ),
+    "a mapped file missing": (
+        "multipart/form-data; boundary=xx",
+        multipart(("operations", b'{"query": "{ __typename }"}'), ("map", b'{"0": ["v.f"]}')),
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"), MALFORMED_UPLOADS.values(), ids=MALFORMED_UPLOADS.keys()
+)
+def test_malformed_uploads_are_400_in_json(
+    client: TestClient, content_type: str, body: bytes
+) -> None:
+    response = client.post(
+        "/graphql", content=body, headers={"Content-Type": content_type, "Accept": GRJ}
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == f"{GRJ}; charset=utf-8"
+    assert only_error(response)["extensions"]["code"] == "BAD_REQUEST"
+
+
 @pytest.mark.parametrize(
     "params",
     [
