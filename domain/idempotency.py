@@ -1,13 +1,13 @@
 """Scoped idempotency: a retried request runs once, a key reused for another request is refused.
 
-A key belongs to a scope (the caller: `Actor.scope`, one per API token, "system" for the CLI
+A key belongs to a scope (the caller: `Actor.caller_id`, one per API token, "system" for the CLI
 and imports) and an operation ("orderPlace", "cartComplete", ...), so two callers never
 collide and one caller's key means one request. The store keeps a hash of the canonical
 request (domain/codec.py `request_hash`) and a reference to the first result.
 
 Inside one unit of work:
 
-    key = IdempotencyKey(actor.scope, "orderPlace", cmd.idempotency_key)
+    key = IdempotencyKey(actor.caller_id, "orderPlace", cmd.idempotency_key)
     match await uow.idempotency.claim(key, request_hash(cmd)):
         case Replay(result_ref=ref):
             return await uow.orders.get(int(ref))      # the first result, nothing re-run
@@ -37,7 +37,7 @@ MAX_KEY_LENGTH = 200
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyKey:
-    scope: str  # who: Actor.scope
+    scope: str  # who: Actor.caller_id
     operation: str  # which use case: keys of different operations never meet
     key: str  # the caller's key
 

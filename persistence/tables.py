@@ -179,7 +179,7 @@ inventory_movements = Table(
     Column("reason", String(200), nullable=True),
     Column("as_of", Timestamp, nullable=True),
     Column("recorded_at", Timestamp, nullable=False),
-    # Whose event id it is (domain Actor.scope): ids are unique per caller, not globally.
+    # Whose event id it is (domain Actor.caller_id): ids are unique per caller, not globally.
     Column("scope", String(100), nullable=True),
     Index("ix_inventory_movements_position", "variant_id", "location_id", "recorded_at"),
     UniqueConstraint("scope", "event_id", name="uq_inventory_movements_scope_event_id"),

@@ -152,7 +152,7 @@ async def set_inventory(
 async def adjust_inventory(
     updates: Sequence[AdjustUpdate], actor: Actor, uow: UnitOfWork, now: datetime
 ) -> BatchResult:
-    """Apply relative movements once per eventId of the caller (`actor.scope`).
+    """Apply relative movements once per eventId of the caller (`actor.caller_id`).
 
     An eventId sent again with the same movement is a duplicate and changes nothing; sent
     with a different movement it is a CONFLICT for that update. Other callers' ids are
@@ -166,13 +166,13 @@ async def adjust_inventory(
         result.errors.extend(errors)
         if resolved:
             before = await uow.inventory.lock_positions([item.key for item in resolved])
-            moves = [(item, _movement(item, actor.scope, now)) for item in resolved]
+            moves = [(item, _movement(item, actor.caller_id, now)) for item in resolved]
             first: dict[str, Movement] = {}
             for _, (event_id, move) in moves:
                 first.setdefault(event_id, move)
             claimed = await uow.inventory.claim_events(list(first.values()))
             recorded = await uow.inventory.recorded_events(
-                actor.scope, [event_id for event_id in first if event_id not in claimed]
+                actor.caller_id, [event_id for event_id in first if event_id not in claimed]
             )
             # What this batch sent first, for ids it claimed; what was journaled before,
             # for the others.

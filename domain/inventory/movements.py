@@ -27,7 +27,7 @@ class Movement(NamedTuple):
     reason: str | None = None
     as_of: datetime | None = None  # counts: when the count was taken
     event_id: str | None = None  # adjustments: the sender's id, unique per scope
-    scope: str | None = None  # adjustments: whose event id it is (Actor.scope)
+    scope: str | None = None  # adjustments: whose event id it is (Actor.caller_id)
 
     def same_event(self, other: Movement) -> bool:
         """Whether a resent event id carries the same movement (then it is a duplicate;

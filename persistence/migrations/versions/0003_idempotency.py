@@ -1,7 +1,7 @@
 """Scoped idempotency: the idempotency_keys table; inventory event ids unique per caller.
 
 `inventory_movements.event_id` was unique across all callers; it becomes unique per
-(scope, event_id), scope being the caller (domain Actor.scope). Event ids journaled before
+(scope, event_id), scope being the caller (domain Actor.caller_id). Event ids journaled before
 this migration get the scope 'legacy': no caller resends into it, so a retry that spans
 the upgrade is applied again (upgrade while tills are quiet).
 
