@@ -74,7 +74,6 @@ def apply_promotions(promotions: Iterable[Promotion], snapshot: CartSnapshot) ->
             reasons.setdefault(promotion.id, CouponRejection.NOTHING_TO_DISCOUNT)
     rejections = _coupon_rejections(ordered, entered, applied, reasons)
     return Discounts(
-        currency=cart.currency,
         lines={
             line.line_id: cart.base[line.line_id] - cart.remaining[line.line_id]
             for line in cart.lines

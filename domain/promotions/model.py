@@ -14,7 +14,6 @@ from decimal import Decimal
 from enum import Enum
 
 from domain.errors import ErrorCode
-from domain.money import round_money
 
 
 class PromotionKind(Enum):
@@ -149,7 +148,6 @@ class Discounts:
     `coupon_errors` is keyed by the code as the shopper entered it.
     """
 
-    currency: str
     lines: Mapping[str, Decimal]
     shipping: Decimal
     applied: tuple[AppliedPromotion, ...]
@@ -158,7 +156,7 @@ class Discounts:
 
     @property
     def merchandise(self) -> Decimal:
-        return sum(self.lines.values(), round_money(Decimal(0), self.currency))
+        return sum(self.lines.values(), self.shipping - self.shipping)  # a zero in the currency
 
     @property
     def total(self) -> Decimal:
