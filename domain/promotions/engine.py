@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from domain.errors import FieldError
 from domain.money import round_money
 from domain.promotions.model import (
     AppliedPromotion,
@@ -83,6 +84,16 @@ def apply_promotions(promotions: Iterable[Promotion], snapshot: CartSnapshot) ->
         coupon_errors={code: reason.code for code, reason in rejections.items()},
         coupon_rejections=rejections,
     )
+
+
+def coupon_field_errors(
+    discounts: Discounts, field: tuple[str, ...] = ("code",)
+) -> list[FieldError]:
+    """The coupon problems as userErrors (cartCouponApply: field ["code"])."""
+    return [
+        FieldError(field, rejection.code, f"{code}: {rejection.value}")
+        for code, rejection in sorted(discounts.coupon_rejections.items())
+    ]
 
 
 def _cart(snapshot: CartSnapshot) -> _Cart:

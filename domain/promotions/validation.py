@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from domain.errors import FieldError, invalid, not_found
+from domain.errors import DomainError, FieldError, invalid, not_found
 from domain.money import round_money
 from domain.promotions.model import (
     FIXED_KINDS,
@@ -71,6 +71,19 @@ def validate_promotion(
     _targets(cmd, lowest_prices, base, errors)
     _quantities(cmd, base, errors)
     return errors
+
+
+def create_promotion(
+    cmd: CreatePromotion,
+    promotion_id: int,
+    channel_currencies: Mapping[str, str],
+    lowest_prices: Mapping[str, Decimal] | None = None,
+) -> Promotion:
+    """Validate and build in one step; raises DomainError listing every problem."""
+    errors = validate_promotion(cmd, channel_currencies, lowest_prices)
+    if errors:
+        raise DomainError(errors)
+    return build_promotion(cmd, promotion_id)
 
 
 def build_promotion(cmd: CreatePromotion, promotion_id: int) -> Promotion:

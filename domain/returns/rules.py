@@ -159,6 +159,28 @@ def new_return(order: OrderSnapshot, cmd: CreateReturn, at: datetime) -> Return:
     )
 
 
+def request_return(
+    order: OrderSnapshot,
+    returns: Sequence[Return],
+    cmd: CreateReturn,
+    location: ReturnLocation | None,
+    at: datetime,
+) -> Return:
+    """Validate and create; raises DomainError listing every problem."""
+    errors = validate_return_request(order, returns, cmd, location)
+    if errors:
+        raise DomainError(errors)
+    return new_return(order, cmd, at)
+
+
+def receive_return(ret: Return, cmd: ReceiveReturn, location: ReturnLocation | None) -> Return:
+    """Validate and receive; raises DomainError listing every problem."""
+    errors = validate_receipt(ret, cmd, location)
+    if errors:
+        raise DomainError(errors)
+    return receive(ret, cmd)
+
+
 def validate_receipt(
     ret: Return, cmd: ReceiveReturn, location: ReturnLocation | None
 ) -> list[FieldError]:

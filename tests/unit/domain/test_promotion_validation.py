@@ -6,9 +6,16 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from domain.errors import ErrorCode, FieldError
+import pytest
+
+from domain.errors import DomainError, ErrorCode, FieldError
 from domain.promotions.model import PromotionKind
-from domain.promotions.validation import CreatePromotion, build_promotion, validate_promotion
+from domain.promotions.validation import (
+    CreatePromotion,
+    build_promotion,
+    create_promotion,
+    validate_promotion,
+)
 
 CHANNELS = {"web": "USD", "app": "USD", "jp": "JPY"}
 START = datetime(2025, 1, 1, tzinfo=UTC)
@@ -128,3 +135,14 @@ def test_order_promotions_take_no_targets_and_codes_have_a_shape() -> None:
 def test_a_negative_minimum_subtotal_is_refused() -> None:
     errors = validate_promotion(command(min_subtotal=Decimal("-1")), CHANNELS)
     assert fields(errors) == [(("input", "minSubtotal"), ErrorCode.INVALID)]
+
+
+def test_create_promotion_raises_every_problem_as_one_domain_error() -> None:
+    bad = command(PromotionKind.ORDER_PERCENT, "150", channels=("moon",))
+    with pytest.raises(DomainError) as caught:
+        create_promotion(bad, 1, CHANNELS)
+    assert fields(caught.value.errors) == [
+        (("input", "channels", "0"), ErrorCode.NOT_FOUND),
+        (("input", "value"), ErrorCode.INVALID),
+    ]
+    assert create_promotion(command(), 3, CHANNELS).id == 3

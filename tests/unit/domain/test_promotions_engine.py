@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from domain.errors import ErrorCode
-from domain.promotions.engine import apply_promotions
+from domain.promotions.engine import apply_promotions, coupon_field_errors
 from domain.promotions.model import (
     CartLineSnapshot,
     CartSnapshot,
@@ -196,3 +196,10 @@ def test_an_applied_limited_promotion_is_flagged_for_counting_at_checkout() -> N
     result = apply_promotions(promotions, cart(line("a", "A", 1, "10"), codes=frozenset({"ten"})))
     assert result.applied[0].limited
     assert result.applied[0].coupon_code == "TEN"
+
+
+def test_coupon_problems_become_user_errors_on_the_code_field() -> None:
+    result = apply_promotions([], cart(line("a", "A", 1, "10"), codes=frozenset({"NOPE"})))
+    errors = coupon_field_errors(result)
+    assert [(e.field, e.code) for e in errors] == [(("code",), ErrorCode.COUPON_INVALID)]
+    assert errors[0].message == "NOPE: No promotion has this coupon code."

@@ -31,6 +31,8 @@ from domain.returns.rules import (
     mark_refunded,
     new_return,
     receive,
+    receive_return,
+    request_return,
     returnable_units,
     validate_receipt,
     validate_return_request,
@@ -202,3 +204,16 @@ def test_the_status_machine() -> None:
     assert not any(can_transition(s.CLOSED, target) for target in s)
     with pytest.raises(DomainError):
         requested_return(("a", 1)).to(s.REFUNDED)
+
+
+def test_request_and_receive_raise_domain_errors_and_change_nothing() -> None:
+    with pytest.raises(DomainError) as caught:
+        request_return(order(), [], request(("a", 9)), STORE, AT)
+    assert codes(caught.value.errors) == [(("input", "lines", "0", "quantity"), ErrorCode.INVALID)]
+    held = request_return(order(), [], request(("a", 1)), STORE, AT)
+    bad = ReceiveReturn("locker-9", (ReceiptLine("a", 1, Disposition.RESTOCK),))
+    with pytest.raises(DomainError):
+        receive_return(held, bad, LOCKER)
+    assert held.status is ReturnStatus.REQUESTED
+    good = ReceiveReturn("store-1", (ReceiptLine("a", 1, Disposition.RESTOCK),))
+    assert receive_return(held, good, STORE).status is ReturnStatus.RECEIVED
