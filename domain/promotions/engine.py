@@ -61,7 +61,7 @@ class _Cart:
 def apply_promotions(promotions: Iterable[Promotion], snapshot: CartSnapshot) -> Discounts:
     """The discounts the snapshot earns. Pure and deterministic."""
     cart = _cart(snapshot)
-    entered = _entered_codes(snapshot.coupon_codes)
+    entered = frozenset(normalize_code(code) for code in snapshot.coupon_codes)
     ordered = sorted(promotions, key=lambda p: (-p.priority, p.id))
     selected, reasons = _select(ordered, snapshot, cart, entered)
     applied = [
@@ -73,7 +73,12 @@ def apply_promotions(promotions: Iterable[Promotion], snapshot: CartSnapshot) ->
     for promotion in selected:
         if not any(a.promotion_id == promotion.id for a in applied):
             reasons.setdefault(promotion.id, CouponRejection.NOTHING_TO_DISCOUNT)
-    rejections = _coupon_rejections(ordered, entered, applied, reasons)
+    by_code = _coupon_rejections(ordered, entered, applied, reasons)
+    rejections = {
+        code: by_code[normalize_code(code)]
+        for code in sorted(snapshot.coupon_codes)
+        if normalize_code(code) in by_code
+    }
     return Discounts(
         lines={
             line.line_id: cart.base[line.line_id] - cart.remaining[line.line_id]
@@ -109,16 +114,8 @@ def _cart(snapshot: CartSnapshot) -> _Cart:
     return _Cart(currency, lines, base, dict(base), shipping, shipping)
 
 
-def _entered_codes(codes: Iterable[str]) -> dict[str, str]:
-    """Normalized code -> the code as entered (the smallest spelling, when two normalize alike)."""
-    entered: dict[str, str] = {}
-    for code in sorted(codes):
-        entered.setdefault(normalize_code(code), code)
-    return entered
-
-
 def _select(
-    ordered: list[Promotion], snapshot: CartSnapshot, cart: _Cart, entered: Mapping[str, str]
+    ordered: list[Promotion], snapshot: CartSnapshot, cart: _Cart, entered: frozenset[str]
 ) -> tuple[list[Promotion], dict[int, CouponRejection]]:
     """Walk promotions by priority; an exclusive one applies alone or not at all."""
     selected: list[Promotion] = []
@@ -256,18 +253,18 @@ def _order_parts(
 
 def _coupon_rejections(
     ordered: list[Promotion],
-    entered: Mapping[str, str],
+    entered: frozenset[str],
     applied: list[AppliedPromotion],
     reasons: Mapping[int, CouponRejection],
 ) -> dict[str, CouponRejection]:
-    """A code is fine when one of its promotions gave something; otherwise the reason of the
-    first (by priority) of its promotions, or UNKNOWN when no promotion has the code."""
+    """Per normalized code: fine when one of its promotions gave something; otherwise the
+    reason of the first (by priority) of its promotions, or UNKNOWN when none has the code."""
     used = {a.promotion_id for a in applied}
     rejections: dict[str, CouponRejection] = {}
-    for normalized, as_entered in entered.items():
+    for normalized in entered:
         holders = [p for p in ordered if p.coupon_code == normalized]
         if any(p.id in used for p in holders):
             continue
         first = next((reasons[p.id] for p in holders if p.id in reasons), None)
-        rejections[as_entered] = first or CouponRejection.UNKNOWN
+        rejections[normalized] = first or CouponRejection.UNKNOWN
     return rejections

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -348,5 +348,10 @@ class Books(RuleBasedStateMachine):
                 assert balance_of(self.entries, account, cur, ref) == 0
 
 
-Books.TestCase.settings = settings(max_examples=50, stateful_step_count=40, deadline=None)
+Books.TestCase.settings = settings(
+    max_examples=50,
+    stateful_step_count=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 TestBooks = Books.TestCase

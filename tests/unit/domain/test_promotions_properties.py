@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.money import minor_units, round_money
@@ -18,6 +18,8 @@ from domain.promotions.model import (
     PromotionKind,
 )
 
+# Shared 2-core machines and CI: slow draws are load, not a bug.
+RELAXED = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 CURRENCIES = ["USD", "JPY", "KWD"]
 
@@ -45,7 +47,7 @@ def snapshots(draw: st.DrawFn, currency: str) -> CartSnapshot:
         currency=currency,
         lines=lines,
         shipping=draw(money(currency, 2_000)),
-        coupon_codes=frozenset(draw(st.sets(st.sampled_from(["a", "B", "C"])))),
+        coupon_codes=frozenset(draw(st.sets(st.sampled_from(["a", "A ", "B", "C"])))),
         source_code=draw(st.sampled_from([None, "s", "T"])),
         at=NOW,
     )
@@ -101,6 +103,7 @@ def line_base(line: CartLineSnapshot, currency: str) -> Decimal:
     return round_money(line.unit_price * line.quantity, currency)
 
 
+@RELAXED
 @given(cases())
 def test_a_discount_never_exceeds_what_it_discounts_and_is_never_negative(
     case: tuple[list[Promotion], CartSnapshot],
@@ -118,6 +121,7 @@ def test_a_discount_never_exceeds_what_it_discounts_and_is_never_negative(
         assert all(part > 0 for part in applied.lines.values())
 
 
+@RELAXED
 @given(cases())
 def test_totals_are_the_sum_of_their_rounded_parts(
     case: tuple[list[Promotion], CartSnapshot],
@@ -140,6 +144,7 @@ def test_totals_are_the_sum_of_their_rounded_parts(
     assert result.shipping == sum((a.shipping for a in result.applied), Decimal(0))
 
 
+@RELAXED
 @given(cases(), st.randoms(use_true_random=False))
 def test_the_engine_is_deterministic_whatever_the_input_order(
     case: tuple[list[Promotion], CartSnapshot], rnd: random.Random
@@ -163,6 +168,7 @@ def test_the_engine_is_deterministic_whatever_the_input_order(
     assert apply_promotions(promotions, snapshot) == first
 
 
+@RELAXED
 @given(cases())
 def test_coupon_errors_concern_only_entered_codes_that_gave_nothing(
     case: tuple[list[Promotion], CartSnapshot],
@@ -172,10 +178,11 @@ def test_coupon_errors_concern_only_entered_codes_that_gave_nothing(
     used = {a.coupon_code for a in result.applied if a.coupon_code}
     assert set(result.coupon_errors) <= set(snapshot.coupon_codes)
     for code in snapshot.coupon_codes:
-        assert (code in result.coupon_errors) == (code.upper() not in used)
+        assert (code in result.coupon_errors) == (code.strip().upper() not in used)
     assert all(result.coupon_rejections[c].code is e for c, e in result.coupon_errors.items())
 
 
+@RELAXED
 @given(
     st.sampled_from(CURRENCIES).flatmap(lambda c: st.tuples(st.just(c), snapshots(c))),
     st.integers(1, 10_000),
