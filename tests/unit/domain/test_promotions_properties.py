@@ -31,7 +31,7 @@ def money(currency: str, max_minor: int, extra_digits: int = 0) -> st.SearchStra
 
 @st.composite
 def snapshots(draw: st.DrawFn, currency: str) -> CartSnapshot:
-    count = draw(st.integers(1, 6))
+    count = draw(st.integers(1, 5))
     lines = tuple(
         CartLineSnapshot(
             line_id=f"l{i}",
@@ -56,7 +56,7 @@ def snapshots(draw: st.DrawFn, currency: str) -> CartSnapshot:
 @st.composite
 def promotion_sets(draw: st.DrawFn, currency: str) -> list[Promotion]:
     result = []
-    for pid in range(draw(st.integers(0, 6))):
+    for pid in range(draw(st.integers(0, 5))):
         kind = draw(st.sampled_from(list(PromotionKind)))
         percent = kind in (
             PromotionKind.ORDER_PERCENT,
