@@ -9,7 +9,9 @@ from decimal import Decimal
 from domain.errors import invalid
 from domain.locations.model import Address
 from domain.money import round_money
+from domain.orders.billing import value_of_open_units
 from domain.orders.cart import address_errors
+from domain.orders.effects import Effects, Refund, StockEffect, StockEffectKind
 from domain.orders.errors import invalid_transition, raise_if
 from domain.orders.events import OrderAppeased, OrderLineCancelled, OrderShippingAddressChanged
 from domain.orders.fulfillment_ops import MAX_REASON
@@ -22,17 +24,12 @@ from domain.orders.lifecycle import (
 )
 from domain.orders.model import (
     ZERO,
-    Effects,
     Order,
     OrderLine,
-    Refund,
-    StockEffect,
-    StockEffectKind,
     move_fulfillment,
     record,
     refresh_status,
 )
-from domain.orders.pricing import unit_share
 
 F = FulfillmentStatus
 # Cancel from work not started before work in progress.
@@ -201,13 +198,7 @@ def appeasement_limit(order: Order) -> Decimal:
     less earlier appeasements."""
     if order.payment is not None:
         return order.payment.refundable
-    kept = sum(
-        (
-            unit_share(ln.charge, ln.quantity, 0, ln.open_quantity, order.currency)
-            for ln in order.lines
-        ),
-        ZERO,
-    )
+    kept = value_of_open_units(order)
     ships = any(ln.method is FulfillmentMethod.SHIP and ln.open_quantity for ln in order.lines)
     shipping = order.totals.shipping_charge if ships or order.shipping_captured else ZERO
     return max(ZERO, kept + shipping - order.appeased)

@@ -7,16 +7,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from domain.errors import DomainError, ErrorCode, invalid
+from domain.orders.billing import delivery
+from domain.orders.effects import Capture, Effects, StockEffect, StockEffectKind
 from domain.orders.errors import invalid_transition, raise_if
 from domain.orders.lifecycle import FulfillmentMethod, FulfillmentStatus
 from domain.orders.model import (
-    ZERO,
-    Capture,
-    Effects,
     Fulfillment,
     Order,
-    StockEffect,
-    StockEffectKind,
     move_fulfillment,
     record,
     refresh_status,
@@ -25,7 +22,6 @@ from domain.orders.model import (
 from domain.orders.pickup import MAX_PICKUP_ATTEMPTS, pickup_code_matches, pickup_expired
 from domain.orders.placement import add_planned_work
 from domain.orders.plan import SourcingLine, SourcingPlan, StockSnapshot
-from domain.orders.pricing import unit_share
 from domain.orders.sourcing import source
 from domain.orders.sourcing_rules import SourcingConfig
 
@@ -140,14 +136,11 @@ def reissue_pickup_code(
 
 
 def _delivered(order: Order, fulfillment: Fulfillment, at: datetime, actor: str | None) -> Effects:
-    effects = Effects()
-    amount = ZERO
+    with_shipping = fulfillment.method is FulfillmentMethod.SHIP and not order.shipping_captured
+    delivered = delivery(order, fulfillment, with_shipping)
+    effects = Effects(deliveries=[delivered])
     for fl in fulfillment.lines:
-        line = order.line(fl.order_line_id)
-        amount += unit_share(
-            line.charge, line.quantity, line.quantity_shipped, fl.quantity, order.currency
-        )
-        line.quantity_shipped += fl.quantity
+        order.line(fl.order_line_id).quantity_shipped += fl.quantity
         effects.stock.append(
             StockEffect(
                 StockEffectKind.OUTBOUND,
@@ -157,11 +150,9 @@ def _delivered(order: Order, fulfillment: Fulfillment, at: datetime, actor: str 
                 fulfillment.id,
             )
         )
-    if fulfillment.method is FulfillmentMethod.SHIP and not order.shipping_captured:
-        order.shipping_captured = True
-        amount += order.totals.shipping_charge
-    if order.payment is not None and amount > 0:
-        effects.payments.append(Capture(amount, fulfillment.id))
+    order.shipping_captured = order.shipping_captured or with_shipping
+    if order.payment is not None and delivered.charge > 0:
+        effects.payments.append(Capture(delivered.charge, fulfillment.id))
     refresh_status(order, at, actor, effects)
     return effects
 

@@ -1,8 +1,8 @@
 """The order aggregate: lines, fulfillments, backorders, money and history.
 
 Operations (domain/orders/placement.py, fulfillment_ops.py, care.py) mutate an Order inside
-one unit of work, append to `history` and `events`, and return Effects: the stock movements
-and payment actions the handler applies in the same transaction (payments right after it).
+one unit of work, append to `history` and `events`, and return Effects (effects.py): the stock
+movements, deliveries and payment actions the handler applies.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
 
 from domain.errors import DomainError, ErrorCode
 from domain.events import DomainEvent
 from domain.locations.model import Address
+from domain.orders.effects import Capture, Effects, ReleaseAuthorization
 from domain.orders.errors import invalid_transition
 from domain.orders.events import FulfillmentStatusChanged, OrderStatusChanged
 from domain.orders.lifecycle import (
@@ -31,47 +31,6 @@ from domain.orders.lifecycle import (
 from domain.payments.model import Payment
 
 ZERO = Decimal(0)
-
-
-class StockEffectKind(Enum):
-    ALLOCATE = "ALLOCATE"  # available -> allocated at the location
-    RELEASE = "RELEASE"  # allocated -> available (cancel, reject, expiry)
-    OUTBOUND = "OUTBOUND"  # allocated units leave onHand (shipped, handed over): a movement
-
-
-@dataclass(frozen=True, slots=True)
-class StockEffect:
-    kind: StockEffectKind
-    sku: str
-    location_id: int
-    quantity: int
-    fulfillment_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Capture:
-    amount: Decimal
-    fulfillment_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Refund:
-    amount: Decimal
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseAuthorization:
-    """Nothing is left to deliver: release what is authorized and not captured."""
-
-
-PaymentAction = Capture | Refund | ReleaseAuthorization
-
-
-@dataclass(slots=True)
-class Effects:
-    stock: list[StockEffect] = field(default_factory=list)
-    payments: list[PaymentAction] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +60,10 @@ class OrderLine:
     @property
     def open_quantity(self) -> int:
         return self.quantity - self.quantity_cancelled
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.total + self.discount
 
 
 @dataclass(slots=True)
@@ -148,6 +111,9 @@ class OrderTotals:
     tax_total: Decimal
     total: Decimal
     shipping_charge: Decimal  # shipping after discount, tax included: captured on 1st shipment
+    shipping_discount: Decimal
+    shipping_tax: Decimal
+    prices_include_tax: bool
 
 
 @dataclass(slots=True)

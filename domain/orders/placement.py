@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.locations.model import Address
+from domain.orders.effects import Effects, StockEffect, StockEffectKind
 from domain.orders.events import OrderBackordered, OrderPlaced, OrderStatusChanged
 from domain.orders.lifecycle import (
     FulfillmentMethod,
@@ -17,14 +18,11 @@ from domain.orders.lifecycle import (
 )
 from domain.orders.model import (
     Backorder,
-    Effects,
     Fulfillment,
     FulfillmentLine,
     Order,
     OrderLine,
     OrderTotals,
-    StockEffect,
-    StockEffectKind,
     fulfillment_event,
     record,
 )
@@ -99,6 +97,9 @@ def place_order(
             totals.tax_total,
             totals.total,
             totals.shipping_charge,
+            totals.shipping_discount,
+            totals.shipping_tax,
+            totals.prices_include_tax,
         ),
         created_at=new.at,
         updated_at=new.at,

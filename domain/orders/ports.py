@@ -11,7 +11,8 @@ from typing import Protocol
 from domain.locations.model import Location
 from domain.orders.cart import Cart
 from domain.orders.delivery import DeliveryOptionConfig, PickupConfig
-from domain.orders.model import Effects, Order
+from domain.orders.effects import Effects
+from domain.orders.model import Order
 from domain.orders.plan import StockSnapshot
 from domain.orders.sourcing_rules import SourcingConfig
 from domain.orders.tax import TaxTable
@@ -60,3 +61,20 @@ class OrderRepository(Protocol):
     async def next_number(self, channel: str) -> str: ...
     async def add(self, order: Order) -> None: ...
     async def save(self, order: Order) -> None: ...
+
+
+class OrderPorts(Protocol):
+    """The orders area of the unit of work (docs/events.md): the wiring step adds it to
+    UnitOfWork's bases, implements it in persistence and fakes it in tests."""
+
+    @property
+    def carts(self) -> CartRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def stock(self) -> StockRepository: ...
+
+    @property
+    def channel_settings(self) -> ChannelSettingsRepository: ...

@@ -152,21 +152,6 @@ def _price_line(
     )
 
 
-def unit_share(charge: Decimal, quantity: int, first: int, count: int, currency: str) -> Decimal:
-    """The part of a line's charge owed for units [first, first + count).
-
-    Cumulative rounding: units 0..n cost round(charge * n / quantity), so the shares of all
-    units add up to the line's charge exactly, whichever way the units are split into
-    shipments, and a shipment is charged in proportion to what it carries."""
-    if not 0 <= first <= first + count <= quantity:
-        raise ValueError("units outside the line")
-
-    def upto(n: int) -> Decimal:
-        return round_money(charge * n / quantity, currency)
-
-    return upto(first + count) - upto(first)
-
-
 def cart_pricing_lines(
     cart: Cart,
     prices: Mapping[str, Decimal],

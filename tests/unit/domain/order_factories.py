@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from domain.locations.model import Address, GeoPoint, Location, LocationKind
+from domain.orders.effects import Capture, Effects, Refund
 from domain.orders.lifecycle import FulfillmentMethod
-from domain.orders.model import Capture, Effects, Order, Refund
+from domain.orders.model import Order
 from domain.orders.placement import LineChoice, NewOrder, place_order
 from domain.orders.plan import IncomingStock, SourcingLine, StockSnapshot
 from domain.orders.pricing import PricingLine, price_lines

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from domain import codec
 from domain.errors import DomainError, ErrorCode
 from domain.locations.model import Address, GeoPoint
 from domain.orders.care import (
@@ -21,6 +22,7 @@ from domain.orders.care import (
     hold,
     release,
 )
+from domain.orders.effects import Capture, Effects, Refund, ReleaseAuthorization, StockEffectKind
 from domain.orders.events import FulfillmentStatusChanged, OrderStatusChanged
 from domain.orders.fulfillment_ops import (
     accept,
@@ -48,14 +50,7 @@ from domain.orders.lifecycle import (
     derive_order_status,
     fulfillment_move_allowed,
 )
-from domain.orders.model import (
-    Capture,
-    Effects,
-    Order,
-    Refund,
-    ReleaseAuthorization,
-    StockEffectKind,
-)
+from domain.orders.model import Order
 from domain.orders.pickup import MAX_PICKUP_ATTEMPTS, new_pickup_code, pickup_code_matches
 from domain.orders.plan import IncomingStock
 from domain.orders.sourcing import source
@@ -258,6 +253,10 @@ def test_one_of_two_shipments_shipped_is_partially_shipped_and_captures_its_shar
     second = settle(order, ship(order, lille, "UPS", "2", later(11), "staff"))
     assert status(order) is S.SHIPPED
     assert second.payments == [Capture(order.lines[1].charge, lille)]
+    # and the deliveries carry what the ledger books: shipping with the first parcel only
+    [one], [two] = first.deliveries, second.deliveries
+    assert (one.shipping, two.shipping) == (order.totals.shipping_total, Decimal("0.00"))
+    assert [(p.sku, p.quantity, p.gross) for p in one.pieces] == [("A", 1, order.lines[0].subtotal)]
     assert (
         order.lines[0].charge + order.lines[1].charge + order.totals.shipping_charge
         == order.totals.total
@@ -729,3 +728,29 @@ def test_any_sequence_of_operations_keeps_the_order_consistent(
         assert releases <= 1
         if releases:
             assert order.undelivered_units() == 0
+
+
+def test_every_event_an_order_raises_survives_the_outbox_codec() -> None:
+    # given an order taken through placement, work, a parcel, care and payments
+    order, placed = order_with([("A", 1), ("C", 1), ("B", 1, STORE.id)], WIDE)
+    settle(order, placed)
+    lyon = next(f for f in order.fulfillments if f.location_code == "LYS")
+    for op in (F.ACCEPTED, F.PICKED, F.PACKED, F.SHIPPED):
+        OPS[op](order, lyon.id)
+    settle(order, appease(order, Decimal("1.00"), "sorry", later(9), "care:bob"))
+    settle(order, cancel_order(order, "rest not wanted", later(10), "care:bob"))
+    events = order.pop_events()
+    assert {type(e).__name__ for e in events} >= {
+        "OrderPlaced",
+        "OrderStatusChanged",
+        "FulfillmentStatusChanged",
+        "OrderAppeased",
+        "OrderLineCancelled",
+        "PaymentCaptured",
+        "PaymentRefunded",
+        "PaymentVoided",
+    }
+    # then each encodes to JSON-safe payloads and decodes back to an equal event
+    for event in events:
+        assert codec.decode(type(event), codec.payload(event)) == event
+    assert order.pop_events() == []

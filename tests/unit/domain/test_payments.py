@@ -12,9 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import DomainError, ErrorCode
+from domain.orders.billing import piece, piece_charge
 from domain.orders.care import appease, cancel_line, cancel_order
+from domain.orders.effects import Capture, Refund, ReleaseAuthorization
 from domain.orders.fulfillment_ops import accept, pack, pick, ship
-from domain.orders.model import Capture, Refund, ReleaseAuthorization
+from domain.orders.lifecycle import FulfillmentMethod
+from domain.orders.model import OrderLine
+from domain.orders.pricing import PricingLine, price_lines
+from domain.orders.tax import TaxRule, TaxTable
 from domain.payments.builtin_gateway import TestGateway
 from domain.payments.events import (
     PaymentCaptured,
@@ -271,3 +276,56 @@ def test_appeasement_after_capture_is_a_refund() -> None:
         PaymentStatus.PARTIALLY_REFUNDED,
         D("3.00"),
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.decimals(min_value=D("0.01"), max_value=D("500"), places=2),
+    st.integers(1, 40),
+    st.decimals(min_value=0, max_value=D("9000"), places=2),
+    st.sampled_from([D(0), D("0.055"), D("0.2")]),
+    st.booleans(),
+    st.lists(st.integers(1, 10), min_size=1, max_size=8),
+)
+def test_deliveries_of_any_sizes_charge_exactly_the_line(
+    price: Decimal,
+    quantity: int,
+    discount: Decimal,
+    rate: Decimal,
+    inclusive: bool,
+    sizes: list[int],
+) -> None:
+    # given a priced line delivered in parcels of any sizes
+    taxes = TaxTable(prices_include_tax=inclusive, rules=(TaxRule("FR", rate),))
+    totals = price_lines(
+        [PricingLine("1", "A", quantity, price)],
+        currency="EUR",
+        taxes=taxes,
+        destination_country="FR",
+        line_discounts={"1": discount},
+    )
+    p = totals.lines[0]
+    line = OrderLine(
+        "1",
+        "A",
+        quantity,
+        FulfillmentMethod.SHIP,
+        None,
+        price,
+        p.discount,
+        p.total,
+        p.tax,
+        p.charge,
+    )
+    pieces, shipped = [], 0
+    for size in [*sizes, quantity]:
+        count = min(size, quantity - shipped)
+        if count:
+            pieces.append(piece(line, shipped, count, "EUR"))
+            shipped += count
+    # then gross, discount, tax and charge of the pieces add up to the line's, none negative
+    assert sum(x.gross for x in pieces) == p.subtotal
+    assert sum(x.discount for x in pieces) == p.discount
+    assert sum(x.tax for x in pieces) == p.tax
+    assert sum(piece_charge(x, inclusive) for x in pieces) == p.charge
+    assert all(min(x.gross, x.discount, x.tax) >= 0 for x in pieces)

@@ -12,7 +12,7 @@ from domain.locations.model import Address, Location, LocationKind
 from domain.money import minor_units, round_money
 from domain.orders.cart import Cart, CartLine
 from domain.orders.lifecycle import FulfillmentMethod
-from domain.orders.pricing import PricingLine, cart_pricing_lines, price_lines, unit_share
+from domain.orders.pricing import PricingLine, cart_pricing_lines, price_lines
 from domain.orders.tax import TaxRule, TaxTable, tax_on, tax_table_errors
 
 D = Decimal
@@ -222,29 +222,6 @@ def test_discounts_for_unknown_lines_or_negative_amounts_are_refused() -> None:
             destination_country=None,
             line_discounts={"1": D(-1)},
         )
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.decimals(min_value=0, max_value=D("10000"), places=2),
-    st.integers(1, 50),
-    st.lists(st.integers(1, 10), min_size=1, max_size=8),
-    st.sampled_from(CURRENCIES),
-)
-def test_unit_shares_of_any_split_add_up_to_the_line_charge(
-    charge: Decimal, quantity: int, sizes: list[int], currency: str
-) -> None:
-    # given a line charge split into shipments of any sizes
-    charge = round_money(charge, currency)
-    shares, first = [], 0
-    for size in sizes:
-        count = min(size, quantity - first)
-        shares.append(unit_share(charge, quantity, first, count, currency))
-        first += count
-    shares.append(unit_share(charge, quantity, first, quantity - first, currency))
-    # then the shares cover the charge exactly, each rounded and never negative
-    assert sum(shares) == charge
-    assert all(s >= 0 and s == round_money(s, currency) for s in shares)
 
 
 def test_tax_rates_outside_zero_to_one_and_repeated_countries_are_reported() -> None:
