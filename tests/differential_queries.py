@@ -152,7 +152,7 @@ class _Reshaper:
         value = self.value_for(argument.name.value, argument.value)
         if type_node is not None and self.chance(30):
             name = f"v{len(self.variables)}"
-            default = None
+            default: Any = None
             provided = True
             if self.chance(30):
                 default, provided = value, self.chance(50)
@@ -270,7 +270,8 @@ def _type_node(type_: Any) -> TypeNode:
     from graphql import GraphQLList, GraphQLNonNull, ListTypeNode
 
     if isinstance(type_, GraphQLNonNull):
-        return NonNullTypeNode(type=_type_node(type_.of_type))
+        inner: Any = _type_node(type_.of_type)
+        return NonNullTypeNode(type=inner)
     if isinstance(type_, GraphQLList):
         return ListTypeNode(type=_type_node(type_.of_type))
     return NamedTypeNode(name=NameNode(value=type_.name))

@@ -155,6 +155,7 @@ def test_an_answer_read_before_a_write_is_not_cached_after_it(
             factories.PRODUCT, variables, context_value=app.context(writer)
         )
         assert created.errors is None
+        assert created.data is not None
         assert created.data["productCreate"]["userErrors"] == []
         lock.release()
         first = await slow
