@@ -5,9 +5,11 @@
 1. Loads 10,000 SKUs x 100 locations (1,000,000 positions) into a scratch database
    (orchestra_bench_atp) and gives the `web` channel a 50-location view.
 2. Availability of a 5-SKU cart (`availability(channel, skus)`), 32 connections, against
-   `orchestra serve --workers 2`; then, in the same run, against a bare Starlette + asyncpg
+   `orchestra serve --workers 2` with compiled execution and with graphql-core
+   (ORCHESTRA_COMPILED=0); then, in the same run, against a bare Starlette + asyncpg
    endpoint (bench/bare_atp.py, 2 uvicorn workers) running the same SQL.
-3. inventorySet batches of 1,000 absolute counts over HTTP: updates/s.
+3. inventorySet batches of 1,000 absolute counts over HTTP, both ways: updates/s.
+   (`--skip-availability` runs only this; `--batches 0` skips it.)
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ from bench.common import (
     drop_database,
     fresh_database,
     serving,
+    sessions,
     wait_for,
 )
 from bench.loadgen import LoadResult, post_request, run_load
 
 DATABASE = "orchestra_bench_atp"
+MODES = {"compiled": {"ORCHESTRA_COMPILED": "1"}, "graphql-core": {"ORCHESTRA_COMPILED": "0"}}
 # The checkout cart check (totals and the backorder date) and the store-pickup picker
 # (every location's contribution); the bare endpoint answers each with the same fields.
 QUERIES = {
@@ -120,7 +124,10 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--senders", type=int, default=4, help="concurrent inventorySet callers")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--modes", default=",".join(MODES), help="comma-separated subset")
+    parser.add_argument("--skip-availability", action="store_true", help="inventorySet only")
     args = parser.parse_args()
+    modes = [m for m in args.modes.split(",") if m]
     rng = random.Random(11)
 
     url = fresh_database(DATABASE)
@@ -138,40 +145,59 @@ def main() -> None:
             f"{args.workers} workers, {args.concurrency} connections, 5-SKU carts, "
             f"{VIEW_LOCATIONS}-location view"
         )
-        graphql = {}
-        with serving(url, workers=args.workers) as endpoint:
-            for name, query in QUERIES.items():
-                requests = [
-                    post_request(endpoint, {"query": query, "variables": {"skus": c}}, auth)
-                    for c in cart_list
-                ]
-                graphql[name] = measure(endpoint, requests, args)
-            rate, applied = ingest(endpoint, secret, args.batches, args.senders)
+        graphql: dict[tuple[str, str], LoadResult] = {}
+        ingest_rates: dict[str, tuple[float, int]] = {}
+        connections: dict[str, int] = {}
+        for mode in modes:
+            with serving(url, workers=args.workers, env=MODES[mode]) as endpoint:
+                opened = sessions(url)
+                for name, query in QUERIES.items():
+                    if args.skip_availability:
+                        break
+                    requests = [
+                        post_request(endpoint, {"query": query, "variables": {"skus": c}}, auth)
+                        for c in cart_list
+                    ]
+                    graphql[(mode, name)] = measure(endpoint, requests, args)
+                connections[mode] = sessions(url) - opened
+                if args.batches:
+                    ingest_rates[mode] = ingest(endpoint, secret, args.batches, args.senders)
         bare_url = "http://127.0.0.1:8766/availability"
-        process = bare_server("bench.bare_atp:create_app", asyncpg_dsn(url), args.workers, 8766)
         bare = {}
-        try:
-            wait_for(bare_url, json.dumps({"channel": "web", "skus": cart_list[0]}).encode())
-            for name in QUERIES:
-                breakdown = "breakdown" in name
-                bodies = [
-                    post_request(
-                        bare_url, {"channel": "web", "skus": c, "locations": breakdown}, {}
-                    )
-                    for c in cart_list
-                ]
-                bare[name] = measure(bare_url, bodies, args)
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
-        for name in QUERIES:
-            print(graphql[name].summary(f"GraphQL availability, {name} ({label})"))
+        if not args.skip_availability:
+            process = bare_server("bench.bare_atp:create_app", asyncpg_dsn(url), args.workers, 8766)
+            try:
+                wait_for(bare_url, json.dumps({"channel": "web", "skus": cart_list[0]}).encode())
+                for name in QUERIES:
+                    breakdown = "breakdown" in name
+                    bodies = [
+                        post_request(
+                            bare_url, {"channel": "web", "skus": c, "locations": breakdown}, {}
+                        )
+                        for c in cart_list
+                    ]
+                    bare[name] = measure(bare_url, bodies, args)
+            finally:
+                process.terminate()
+                process.wait(timeout=15)
+        for name in QUERIES if not args.skip_availability else ():
             print(bare[name].summary(f"bare Starlette+asyncpg, same SQL, {name}"))
-            print(f"GraphQL / bare throughput, {name}: {graphql[name].rps / bare[name].rps:.0%}")
-        print(
-            f"inventorySet, {args.batches} batches of 1,000 over HTTP from {args.senders} senders: "
-            f"{rate:,.0f} updates/s ({applied:,} applied)"
-        )
+            for mode in modes:
+                result = graphql[(mode, name)]
+                print(result.summary(f"GraphQL availability {mode}, {name} ({label})"))
+                print(f"{mode} / bare throughput, {name}: {result.rps / bare[name].rps:.0%}")
+        for mode in modes:
+            if not args.skip_availability:
+                print(
+                    f"{mode}: PostgreSQL connections opened while serving the availability "
+                    f"runs: {connections[mode]}"
+                )
+            if mode in ingest_rates:
+                rate, applied = ingest_rates[mode]
+                print(
+                    f"inventorySet {mode}, {args.batches} batches of 1,000 over HTTP from "
+                    f"{args.senders} senders: {rate:,.0f} updates/s ({applied:,} applied)"
+                )
     finally:
         if not args.keep:
             drop_database(DATABASE)

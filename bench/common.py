@@ -147,3 +147,23 @@ def post_json(url: str, body: dict[str, object], headers: dict[str, str] | None 
 
 def asyncpg_dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg", "postgresql")
+
+
+def sessions(url: str) -> int:
+    """PostgreSQL sessions ever opened on url's database (pg_stat_database, PostgreSQL 14+):
+    the difference over a run is how many connections the server had to open."""
+    name = make_url(url).database
+
+    async def query() -> int:
+        engine = create_async_engine(ADMIN_URL)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.execute(
+                    text("SELECT sessions FROM pg_stat_database WHERE datname = :name"),
+                    {"name": name},
+                )
+                return int(found.scalar() or 0)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(query())

@@ -65,6 +65,7 @@ def main() -> None:
 
     url = fresh_database(DATABASE)
     results: dict[str, LoadResult] = {}
+    connections: dict[str, int] = {}
     try:
         print(orchestra(url, "demo").strip())
         secret = admin_token(url)
@@ -97,7 +98,10 @@ def main() -> None:
         print(result.summary(f"products(first: 20) {mode} ({label}; {same})"))
     for mode, result in results.items():
         if mode != "bare":
-            print(f"{mode} / bare throughput: {result.rps / results['bare'].rps:.0%}")
+            print(
+                f"{mode} / bare throughput: {result.rps / results['bare'].rps:.0%}; PostgreSQL "
+                f"connections opened during the measured run: {connections[mode]}"
+            )
 
 
 if __name__ == "__main__":
