@@ -29,9 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.atp_data import LOCATIONS, SKUS, VIEW_LOCATIONS, load, location, sku
 from bench.common import (
+    SERVER_PIDS,
     admin_token,
     asyncpg_dsn,
     bare_server,
+    cpu_seconds,
     drop_database,
     fresh_database,
     serving,
@@ -110,10 +112,21 @@ def ingest(endpoint: str, secret: str, batches: int, senders: int) -> tuple[floa
     return applied / (time.perf_counter() - started), applied
 
 
-def measure(url: str, requests: list[bytes], args: argparse.Namespace) -> LoadResult:
-    """A 3-second warm-up, then the measured run."""
+CPU_MS: dict[tuple[str, str], float] = {}  # (mode, query) -> server CPU ms per request
+
+
+def measure(
+    url: str, requests: list[bytes], args: argparse.Namespace, pid: int, key: tuple[str, str]
+) -> LoadResult:
+    """A 3-second warm-up, then the measured run; records the server's CPU per request
+    (all its processes, from /proc), which does not depend on how busy the machine was."""
     asyncio.run(run_load(url, requests, concurrency=args.concurrency, duration=3))
-    return asyncio.run(run_load(url, requests, concurrency=args.concurrency, duration=args.seconds))
+    cpu = cpu_seconds(pid)
+    result = asyncio.run(
+        run_load(url, requests, concurrency=args.concurrency, duration=args.seconds)
+    )
+    CPU_MS[key] = (cpu_seconds(pid) - cpu) / max(result.requests, 1) * 1000
+    return result
 
 
 def main() -> None:
@@ -158,10 +171,14 @@ def main() -> None:
                         post_request(endpoint, {"query": query, "variables": {"skus": c}}, auth)
                         for c in cart_list
                     ]
-                    graphql[(mode, name)] = measure(endpoint, requests, args)
+                    graphql[(mode, name)] = measure(
+                        endpoint, requests, args, SERVER_PIDS[endpoint], (mode, name)
+                    )
                 connections[mode] = sessions(url) - opened
                 if args.batches:
+                    cpu = cpu_seconds(SERVER_PIDS[endpoint])
                     ingest_rates[mode] = ingest(endpoint, secret, args.batches, args.senders)
+                    CPU_MS[(mode, "ingest")] = cpu_seconds(SERVER_PIDS[endpoint]) - cpu
         bare_url = "http://127.0.0.1:8766/availability"
         bare = {}
         if not args.skip_availability:
@@ -176,16 +193,27 @@ def main() -> None:
                         )
                         for c in cart_list
                     ]
-                    bare[name] = measure(bare_url, bodies, args)
+                    bare[name] = measure(bare_url, bodies, args, process.pid, ("bare", name))
             finally:
                 process.terminate()
                 process.wait(timeout=15)
         for name in QUERIES if not args.skip_availability else ():
-            print(bare[name].summary(f"bare Starlette+asyncpg, same SQL, {name}"))
+            bare_cpu = CPU_MS[("bare", name)]
+            print(
+                bare[name].summary(f"bare Starlette+asyncpg, same SQL, {name}")
+                + f"; server CPU {bare_cpu:.2f} ms/request"
+            )
             for mode in modes:
                 result = graphql[(mode, name)]
-                print(result.summary(f"GraphQL availability {mode}, {name} ({label})"))
-                print(f"{mode} / bare throughput, {name}: {result.rps / bare[name].rps:.0%}")
+                cpu = CPU_MS[(mode, name)]
+                print(
+                    result.summary(f"GraphQL availability {mode}, {name} ({label})")
+                    + f"; server CPU {cpu:.2f} ms/request"
+                )
+                print(
+                    f"{mode} / bare, {name}: throughput {result.rps / bare[name].rps:.0%}, "
+                    f"CPU per request {bare_cpu / cpu:.0%} of bare's efficiency"
+                )
         for mode in modes:
             if not args.skip_availability:
                 print(
@@ -194,9 +222,11 @@ def main() -> None:
                 )
             if mode in ingest_rates:
                 rate, applied = ingest_rates[mode]
+                per_batch = CPU_MS[(mode, "ingest")] / max(args.batches, 1) * 1000
                 print(
                     f"inventorySet {mode}, {args.batches} batches of 1,000 over HTTP from "
-                    f"{args.senders} senders: {rate:,.0f} updates/s ({applied:,} applied)"
+                    f"{args.senders} senders: {rate:,.0f} updates/s ({applied:,} applied); "
+                    f"server CPU {per_batch:.0f} ms per batch of 1,000"
                 )
     finally:
         if not args.keep:

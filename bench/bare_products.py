@@ -63,7 +63,7 @@ def create_app() -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        pool = await asyncpg.create_pool(os.environ["BENCH_DSN"], min_size=4, max_size=32)
+        pool = await asyncpg.create_pool(os.environ["BENCH_DSN"], min_size=4, max_size=20)
         state["pool"] = pool
         async with pool.acquire() as conn:
             state["channels"] = {

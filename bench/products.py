@@ -1,7 +1,7 @@
 """Issue 2/10 benchmark: the storefront product listing on PostgreSQL with the demo data.
 
-    .venv/bin/python bench/products.py [--seconds 15] [--concurrency 32] [--workers 1]
-                                       [--modes compiled,graphql-core,cached]
+    .venv/bin/python bench/products.py [--seconds 5] [--rounds 3] [--concurrency 32]
+                                       [--workers 1] [--modes compiled,graphql-core,cached]
 
 Creates a scratch database (orchestra_bench_products), loads `orchestra demo`, and in one
 run drives the query below over 32 keep-alive connections against:
@@ -10,8 +10,10 @@ run drives the query below over 32 keep-alive connections against:
 - the same with the 1-second response cache on;
 - a bare Starlette + asyncpg endpoint (bench/bare_products.py) serving the same JSON
   from the same three statements.
-Prints requests/s, latency percentiles and each one's ratio to the bare endpoint; the
-ratio is the figure that lasts on a machine shared with others.
+The measured rounds alternate between the servers (one running at a time). Prints
+requests/s, latency percentiles, the server's CPU per request (from /proc, whatever share
+of the CPU it was given) and each one's ratio to the bare endpoint; the ratios are the
+figures that last on a machine shared with others.
 """
 
 from __future__ import annotations
@@ -19,19 +21,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (
+    SERVER_PIDS,
     admin_token,
     asyncpg_dsn,
     bare_server,
+    cpu_seconds,
     drop_database,
     fresh_database,
     orchestra,
     post_json,
     serving,
+    sessions,
     wait_for,
 )
 from bench.loadgen import LoadResult, post_request, run_load
@@ -47,15 +53,52 @@ MODES = {
 BARE_PORT = 8767
 
 
-def measure(url: str, request: bytes, args: argparse.Namespace) -> LoadResult:
-    """A 3-second warm-up, then the measured run."""
-    asyncio.run(run_load(url, request, concurrency=args.concurrency, duration=3))
-    return asyncio.run(run_load(url, request, concurrency=args.concurrency, duration=args.seconds))
+@dataclass
+class Figures:
+    """Requests, time, latencies and the server's CPU over every round of one mode."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def add(self, result: LoadResult, cpu: float) -> None:
+        self.requests += result.requests
+        self.seconds += result.seconds
+        self.cpu += cpu
+        self.latencies += result.latencies_ms
+        self.errors += result.errors
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu / self.requests * 1000 if self.requests else float("nan")
+
+    def summary(self, label: str) -> str:
+        result = LoadResult(self.requests, self.errors, self.seconds, self.latencies)
+        return f"{result.summary(label)}; server CPU {self.cpu_ms:.2f} ms/request"
+
+
+def measure(
+    url: str, request: bytes, pid: int, args: argparse.Namespace
+) -> tuple[LoadResult, float]:
+    """A 2-second warm-up, then the measured run and the server's CPU seconds during it."""
+    asyncio.run(run_load(url, request, concurrency=args.concurrency, duration=2))
+    cpu = cpu_seconds(pid)
+    result = asyncio.run(
+        run_load(url, request, concurrency=args.concurrency, duration=args.seconds)
+    )
+    return result, cpu_seconds(pid) - cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=float, default=6, help="per mode and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated subset")
@@ -64,44 +107,52 @@ def main() -> None:
     modes = [m for m in args.modes.split(",") if m]
 
     url = fresh_database(DATABASE)
-    results: dict[str, LoadResult] = {}
-    connections: dict[str, int] = {}
+    figures = {mode: Figures() for mode in [*modes, "bare"]}
+    connections = dict.fromkeys(modes, 0)
+    answers: dict[str, object] = {}
     try:
         print(orchestra(url, "demo").strip())
         secret = admin_token(url)
         auth = {"Authorization": f"Bearer {secret}"}
-        answers = {}
-        for mode in modes:
-            with serving(url, workers=args.workers, env=MODES[mode]) as endpoint:
-                answers[mode] = post_json(endpoint, {"query": QUERY}, auth)
-                results[mode] = measure(
-                    endpoint, post_request(endpoint, {"query": QUERY}, auth), args
-                )
-        bare_url = f"http://127.0.0.1:{BARE_PORT}/products"
-        process = bare_server(
-            "bench.bare_products:create_app", asyncpg_dsn(url), args.workers, BARE_PORT
-        )
-        try:
-            wait_for(bare_url, b"{}")
-            answers["bare"] = post_json(bare_url, {})
-            results["bare"] = measure(bare_url, post_request(bare_url, {}, {}), args)
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+        # Rounds alternate between the servers (one running at a time, so PostgreSQL
+        # connections stay few), and a change in how busy the shared machine is affects
+        # every mode alike.
+        for _ in range(args.rounds):
+            for mode in modes:
+                with serving(url, workers=args.workers, env=MODES[mode]) as endpoint:
+                    answers[mode] = post_json(endpoint, {"query": QUERY}, auth)
+                    request = post_request(endpoint, {"query": QUERY}, auth)
+                    opened = sessions(url)
+                    figures[mode].add(*measure(endpoint, request, SERVER_PIDS[endpoint], args))
+                    connections[mode] += sessions(url) - opened
+            bare_url = f"http://127.0.0.1:{BARE_PORT}/products"
+            process = bare_server(
+                "bench.bare_products:create_app", asyncpg_dsn(url), args.workers, BARE_PORT
+            )
+            try:
+                wait_for(bare_url, b"{}")
+                answers["bare"] = post_json(bare_url, {})
+                request = post_request(bare_url, {}, {})
+                figures["bare"].add(*measure(bare_url, request, process.pid, args))
+            finally:
+                process.terminate()
+                process.wait(timeout=15)
     finally:
         if not args.keep:
             drop_database(DATABASE)
 
     label = f"{args.workers} worker(s), {args.concurrency} connections, PostgreSQL"
-    for mode, result in results.items():
+    bare = figures["bare"]
+    for mode, result in figures.items():
         same = "same JSON as bare" if answers[mode] == answers["bare"] else "JSON DIFFERS from bare"
         print(result.summary(f"products(first: 20) {mode} ({label}; {same})"))
-    for mode, result in results.items():
-        if mode != "bare":
-            print(
-                f"{mode} / bare throughput: {result.rps / results['bare'].rps:.0%}; PostgreSQL "
-                f"connections opened during the measured run: {connections[mode]}"
-            )
+    for mode in modes:
+        result = figures[mode]
+        print(
+            f"{mode} / bare: throughput {result.rps / bare.rps:.0%}, CPU per request "
+            f"{bare.cpu_ms / result.cpu_ms:.0%} of bare's efficiency; PostgreSQL connections "
+            f"opened while measuring: {connections[mode]}"
+        )
 
 
 if __name__ == "__main__":
