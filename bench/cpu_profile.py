@@ -171,6 +171,8 @@ def main() -> None:
     os.environ["ORCHESTRA_COMPILED"] = args.compiled
 
     url = asyncio.run(_existing()) if args.keep else None
+    if url is not None:
+        orchestra(url, "db", "upgrade")  # a kept database may predate newer migrations
     if url is None:
         url = fresh_database(DATABASE)
         orchestra(url, "demo")

@@ -42,6 +42,7 @@ def main() -> int:
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--progress", type=int, default=500, help="print every N queries")
     args = parser.parse_args()
     # Resolver errors are part of the answers compared; strawberry would log each one.
     logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
@@ -76,6 +77,8 @@ def main() -> int:
             )
             await schema.execute(query, variables, context_value=context)
 
+        done = [0]
+
         @seed(args.seed)
         @settings(
             max_examples=args.examples,
@@ -87,6 +90,13 @@ def main() -> int:
         def run(data: Any) -> None:
             query, variables = data.draw(generated(schema._schema, names))
             loop.run_until_complete(compare(query, variables))
+            done[0] += 1
+            if done[0] % args.progress == 0:
+                print(
+                    f"{done[0]:,} queries, {time.perf_counter() - started:.0f}s: "
+                    f"{totals.checked:,} compared, {len(totals.differences)} differences",
+                    flush=True,
+                )
 
         run()
         plans = schema.execution_context_class.plans

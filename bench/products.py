@@ -84,15 +84,18 @@ class Figures:
 
 
 def measure(
-    url: str, request: bytes, pid: int, args: argparse.Namespace
-) -> tuple[LoadResult, float]:
-    """A 2-second warm-up, then the measured run and the server's CPU seconds during it."""
+    url: str, request: bytes, pid: int, args: argparse.Namespace, database: str | None = None
+) -> tuple[LoadResult, float, int]:
+    """A 2-second warm-up, then the measured run: its figures, the server's CPU seconds
+    and the PostgreSQL connections opened on `database` during it."""
     asyncio.run(run_load(url, request, concurrency=args.concurrency, duration=2))
     cpu = cpu_seconds(pid)
+    opened = sessions(database) if database else 0
     result = asyncio.run(
         run_load(url, request, concurrency=args.concurrency, duration=args.seconds)
     )
-    return result, cpu_seconds(pid) - cpu
+    new = sessions(database) - opened if database else 0
+    return result, cpu_seconds(pid) - cpu, new
 
 
 def main() -> None:
@@ -122,9 +125,11 @@ def main() -> None:
                 with serving(url, workers=args.workers, env=MODES[mode]) as endpoint:
                     answers[mode] = post_json(endpoint, {"query": QUERY}, auth)
                     request = post_request(endpoint, {"query": QUERY}, auth)
-                    opened = sessions(url)
-                    figures[mode].add(*measure(endpoint, request, SERVER_PIDS[endpoint], args))
-                    connections[mode] += sessions(url) - opened
+                    result, cpu, opened = measure(
+                        endpoint, request, SERVER_PIDS[endpoint], args, url
+                    )
+                    figures[mode].add(result, cpu)
+                    connections[mode] += opened
             bare_url = f"http://127.0.0.1:{BARE_PORT}/products"
             process = bare_server(
                 "bench.bare_products:create_app", asyncpg_dsn(url), args.workers, BARE_PORT
@@ -133,7 +138,8 @@ def main() -> None:
                 wait_for(bare_url, b"{}")
                 answers["bare"] = post_json(bare_url, {})
                 request = post_request(bare_url, {}, {})
-                figures["bare"].add(*measure(bare_url, request, process.pid, args))
+                result, cpu, _ = measure(bare_url, request, process.pid, args)
+                figures["bare"].add(result, cpu)
             finally:
                 process.terminate()
                 process.wait(timeout=15)

@@ -9,6 +9,7 @@ coerced by a compiled coercer (server/execution/variables.py).
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -204,6 +205,7 @@ def test_compiled_coercion_takes_the_common_batch() -> None:
     assert fast.coerced == core.coerced
 
 
+@functools.cache
 def _graphql_schema() -> Any:
     from server.response_cache import ResponseCache
 
