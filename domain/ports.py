@@ -72,6 +72,12 @@ class TokenRepository(Protocol):
         location_id: int | None,
     ) -> ApiToken: ...
 
+    async def by_id(self, token_id: int) -> ApiToken | None: ...
+
+    async def revoke(self, token_id: int, at: datetime) -> ApiToken:
+        """Mark revoked (keeping an earlier revocation time) and return the token."""
+        ...
+
 
 class InventoryRepository(Protocol):
     async def lock_positions(self, keys: Sequence[PositionKey]) -> dict[PositionKey, PositionState]:

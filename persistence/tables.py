@@ -123,6 +123,7 @@ api_tokens = Table(
     Column("location_id", Integer, ForeignKey("locations.id"), nullable=True),
     Column("secret_hash", String(64), nullable=False, unique=True),
     Column("created_at", Timestamp, nullable=False),
+    Column("revoked_at", Timestamp, nullable=True),
 )
 
 inventory_views = Table(
@@ -214,6 +215,18 @@ outbox = Table(
     Column("topic", String(64), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("created_at", Timestamp, nullable=False),
+    # Set together by the relay: `seq` orders the event log every worker tails, in commit
+    # order; `published_at` (when it was sequenced) drives the purge and the lag metric.
     Column("published_at", Timestamp, nullable=True),
+    Column("seq", BigInteger, nullable=True),
     Index("ix_outbox_unpublished", "published_at", "id"),
+    Index("ix_outbox_seq", "seq", unique=True),
+)
+
+# One row: the last sequence number handed out. Its row lock serialises relays.
+outbox_sequence = Table(
+    "outbox_sequence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
 )

@@ -43,7 +43,7 @@ from schema.inventory import (
     SkuAvailability,
 )
 from schema.locations import Location, LocationConnection, LocationPayload
-from schema.tokens import ApiToken, ApiTokenPayload
+from schema.tokens import ApiToken, ApiTokenPayload, TokenRevokeMutation
 from subscriptions import resolvers as subscription_resolvers
 
 
@@ -116,7 +116,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(TokenRevokeMutation):
     @strawberry.mutation
     async def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
         return await catalog.product_create(info.context, input)  # type: ignore[return-value]

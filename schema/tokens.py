@@ -9,7 +9,8 @@ import strawberry
 
 from domain.tokens import model
 from resolvers import ids
-from schema.common import UserError
+from resolvers import tokens as token_resolvers
+from schema.common import Info, UserError
 
 
 @strawberry.type(description="An API token. Its secret is shown once, at creation.")
@@ -18,6 +19,9 @@ class ApiToken:
     channel: str | None
     location: str | None
     created_at: datetime
+    revoked_at: datetime | None = strawberry.field(
+        description="When the token was revoked; a revoked token is refused everywhere."
+    )
 
     @strawberry.field
     def id(root: strawberry.Parent[model.ApiToken]) -> strawberry.ID:  # type: ignore[misc]
@@ -41,3 +45,23 @@ class ApiTokenPayload:
     token: ApiToken | None
     secret: str | None = strawberry.field(description="Shown once; only its hash is stored.")
     user_errors: list[UserError]
+
+
+@strawberry.type
+class ApiTokenRevokePayload:
+    token: ApiToken | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class TokenRevokeMutation:
+    """Root field(s) of token revocation, merged into Mutation by schema/root.py."""
+
+    @strawberry.mutation(
+        description="Revoke a token: refused at once on every worker, its open WebSocket "
+        "connections closed (4403). A token may revoke itself and any token it could have "
+        "minted (no scope it lacks, bound the same or more narrowly); any other id is "
+        "NOT_FOUND. Revoking twice changes nothing."
+    )
+    async def api_token_revoke(self, info: Info, id: strawberry.ID) -> ApiTokenRevokePayload:
+        return await token_resolvers.api_token_revoke(info.context, id)  # type: ignore[return-value]

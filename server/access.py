@@ -60,6 +60,7 @@ FIELD_SCOPES: dict[tuple[str, str], str] = {
     ("Mutation", "inventoryUpload"): "inventory:write",
     ("Mutation", "incomingSupplyAdd"): "inventory:write",
     ("Mutation", "apiTokenCreate"): "tokens:write",
+    ("Mutation", "apiTokenRevoke"): "tokens:write",
     ("Query", "inventoryPositions"): "inventory:read",
     ("Query", "availability"): "inventory:read",
     ("Subscription", "availabilityChanged"): "inventory:read",

@@ -1,16 +1,17 @@
-"""The Starlette application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz."""
+"""The Starlette application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz,
+/metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -27,23 +28,31 @@ from resolvers.context import Context
 from resolvers.reference import ReferenceCache
 from schema.root import build_schema
 from server.access import AccessGuard
-from server.auth import Authenticator, InvalidToken
+from server.auth import Authenticator, InvalidToken, Revocations
+from server.edge import EdgeMiddleware, new_request_id
+from server.health import readiness
 from server.limits import build_limit_rule
+from server.logging_ops import OperationLog
+from server.logging_setup import quiet_library_loggers
 from server.masking import MaskUnexpectedErrors
+from server.metrics import Metrics, metrics_endpoint
 from server.response_cache import CachedCatalogResponses, ResponseCache
 from server.settings import Settings
-from subscriptions.bus import EventBus, create_bus
-from subscriptions.relay import OutboxRelay
+from subscriptions.bus import OutboxBus, create_bus
 
 log = logging.getLogger("orchestra")
 CACHE_SIZE = 1024
 GC_THRESHOLD = 20_000
 
 
-def create_schema(settings: Settings, responses: ResponseCache) -> BaseSchema:
+def create_schema(
+    settings: Settings, responses: ResponseCache, metrics: Metrics | None = None
+) -> BaseSchema:
     limit_rule = build_limit_rule(settings.max_query_depth, settings.max_query_cost)
+    operation_log = [] if metrics is None else [lambda: OperationLog(metrics)]
     return build_schema(
         [
+            *operation_log,  # first: it times and logs everything below it
             lambda: ParserCache(maxsize=CACHE_SIZE),
             AddValidationRules([limit_rule]),
             lambda: ValidationCache(maxsize=CACHE_SIZE),
@@ -60,25 +69,31 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db = Database(settings.database_url, pool_size=settings.db_pool_size)
-        self.bus: EventBus = create_bus(settings.redis_url)
+        self.bus: OutboxBus = create_bus(self.db, settings.redis_url, settings.bus_poll_interval)
+        self.metrics = Metrics()
         self.reference = ReferenceCache(self.db)
         self.responses = ResponseCache(settings.response_cache_ttl)
         self.reference.on_invalidate(self.responses.clear)
         self.auth = Authenticator(self.db)
-        self.relay = OutboxRelay(self.db, self.bus)
+        self.revocations = Revocations(self.auth, self.bus)
+        self._sampler: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        await self.bus.start()
-        self.relay.start()
+        await self.bus.start()  # never waits for Redis: degraded is better than down
+        self._sampler = asyncio.create_task(self.metrics.run_sampler(self))
         # Long-lived objects made at start-up (schema, caches) need not be traced by every
         # collection, and a higher first threshold means fewer pauses mid-request.
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, 20, 100)
 
     async def stop(self) -> None:
-        await self.relay.stop()
+        if self._sampler is not None:
+            self._sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sampler
         await self.bus.stop()
         await self.db.dispose()
+        self.metrics.worker_exited()
 
 
 class OrchestraGraphQL(GraphQL[Context, None]):
@@ -107,7 +122,7 @@ class OrchestraGraphQL(GraphQL[Context, None]):
             reference=services.reference,
             bus=services.bus,
             token=None,
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:16],
+            request_id=request.scope.get("state", {}).get("request_id") or new_request_id(),
             request=request,
         )
         if isinstance(request, Request):
@@ -126,25 +141,25 @@ class OrchestraGraphQL(GraphQL[Context, None]):
             context.token = await self.services.auth.authenticate(header)
         except InvalidToken as error:
             raise ConnectionRejectionError({"reason": str(error)}) from error
+        if context.token is not None:  # so revoking the token closes this connection
+            self.services.revocations.track(context.token.id, context.request)
         return None
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     services = Services(settings)
-    graphql = OrchestraGraphQL(create_schema(settings, services.responses), services)
+    quiet_library_loggers()
+    graphql = OrchestraGraphQL(
+        create_schema(settings, services.responses, services.metrics), services
+    )
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        try:
-            async with services.db.read() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:
-            log.exception("readiness check failed")
-            return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ready"})
+        status, body = await readiness(services.db, services.bus)
+        return JSONResponse(body, status_code=status)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -160,7 +175,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
+        middleware=[Middleware(EdgeMiddleware, on_response=services.metrics.http_response)],
         lifespan=lifespan,
     )
     app.state.services = services

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 
 from domain.errors import DomainError
 from domain.tokens.handlers import create_token
@@ -73,21 +76,41 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import logging
-
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(
-        "server.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="warning",
-        access_log=False,
-    )
+    from server.logging_setup import logging_config
+    from server.protocol import HeaderTimeoutProtocol
+
+    settings = Settings.from_env()
+    with _metrics_dir(args.workers):
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            log_config=logging_config(settings.log_format, settings.log_level),
+            access_log=False,
+            http=HeaderTimeoutProtocol,
+            timeout_keep_alive=settings.keep_alive_timeout,
+        )
     return 0
+
+
+@contextlib.contextmanager
+def _metrics_dir(workers: int) -> Iterator[None]:
+    """With several workers, Prometheus values live in files every worker can read, so
+    any worker's /metrics answers for all (unless PROMETHEUS_MULTIPROC_DIR is set)."""
+    if workers <= 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="orchestra-metrics-") as path:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 async def _async_command(args: argparse.Namespace, settings: Settings) -> int:

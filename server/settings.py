@@ -18,6 +18,12 @@ class Settings:
     db_pool_size: int = 10
     response_cache_ttl: float = 1.0
     debug: bool = False
+    # --- operations (issue 7 §3-4) ---
+    bus_poll_interval: float = 0.5  # event log poll while the Redis doorbell is down/absent
+    header_timeout: float = 10.0  # seconds a client may take to send a request's headers
+    keep_alive_timeout: int = 5  # seconds an idle keep-alive connection stays open
+    log_format: str = "json"  # or "text"
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -30,4 +36,9 @@ class Settings:
             db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "10")),
             response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
             debug=env.get("ORCHESTRA_DEBUG", "") == "1",
+            bus_poll_interval=float(env.get("ORCHESTRA_BUS_POLL_INTERVAL", "0.5")),
+            header_timeout=float(env.get("ORCHESTRA_HEADER_TIMEOUT", "10")),
+            keep_alive_timeout=int(env.get("ORCHESTRA_KEEP_ALIVE_TIMEOUT", "5")),
+            log_format=env.get("ORCHESTRA_LOG_FORMAT", "json"),
+            log_level=env.get("ORCHESTRA_LOG_LEVEL", "INFO").upper(),
         )

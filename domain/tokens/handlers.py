@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.errors import DomainError, not_found
 from domain.ports import UnitOfWork
+from domain.tokens.events import TokenRevoked
 from domain.tokens.model import (
     ApiToken,
     CreateToken,
+    RevokeToken,
     hash_secret,
     new_secret,
     parse_kind,
@@ -36,3 +40,23 @@ async def create_token(cmd: CreateToken, uow: UnitOfWork) -> tuple[ApiToken, str
         token = await uow.tokens.add(cmd, kind, hash_secret(secret), channel_id, location_id)
         await uow.commit()
     return token, secret
+
+
+async def revoke_token(
+    cmd: RevokeToken, actor: ApiToken | None, uow: UnitOfWork, now: datetime
+) -> ApiToken:
+    """Mark the token revoked and tell every worker (TokenRevoked, through the outbox).
+
+    `actor` None is the system (CLI). A token the actor could not have minted is reported
+    as unknown, so its existence is not revealed. Revoking twice changes nothing."""
+    async with uow:
+        token = await uow.tokens.by_id(cmd.token_id)
+        if token is None or (actor is not None and not actor.may_revoke(token)):
+            raise DomainError([not_found(("id",), "Unknown token.")])
+        if token.revoked_at is not None:
+            return token
+        token = await uow.tokens.revoke(token.id, now)
+        event = TokenRevoked(token_id=token.id)
+        uow.outbox.add(event.topic, event.payload())
+        await uow.commit()
+    return token

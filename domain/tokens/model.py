@@ -63,9 +63,23 @@ class ApiToken:
     channel: str | None
     location: str | None
     created_at: datetime
+    revoked_at: datetime | None = None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
+
+    def could_mint(self, other: ApiToken) -> bool:
+        """Whether this token could have issued `other`: no scope it lacks, and bound the
+        same or more narrowly (an unbound token could mint any binding)."""
+        if not other.scopes <= self.scopes:
+            return False
+        if self.channel is not None and other.channel != self.channel:
+            return False
+        return self.location is None or other.location == self.location
+
+    def may_revoke(self, other: ApiToken) -> bool:
+        """A token may revoke itself, and any token it could have minted."""
+        return other.id == self.id or self.could_mint(other)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +91,13 @@ class CreateToken:
     scopes: tuple[str, ...]
     channel: str | None = None
     location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeToken:
+    """Command: revoke a token at once, everywhere; its open subscriptions are closed."""
+
+    token_id: int
 
 
 def parse_kind(raw: str) -> TokenKind | None:

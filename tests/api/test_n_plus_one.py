@@ -26,7 +26,9 @@ def counting(client: TestClient) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(*args: Any) -> None:
-        statements.append(args[2])
+        # The event log's background reader and the metrics sampler share the engine.
+        if "outbox" not in args[2]:
+            statements.append(args[2])
 
     services.reference.invalidate()  # both measurements pay for the same reference reload
     event.listen(engine, "before_cursor_execute", record)

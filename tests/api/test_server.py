@@ -29,7 +29,9 @@ def test_queries_work_over_get(client: TestClient, admin_secret: str) -> None:
 
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ready"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready"
+    assert ready["checks"]["database"] == "ok"
 
 
 def test_too_deep_query_is_refused(api: Api) -> None:

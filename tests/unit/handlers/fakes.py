@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -103,6 +104,7 @@ class FakeLocations:
 class FakeTokens:
     def __init__(self) -> None:
         self.hashes: list[str] = []
+        self.tokens: dict[int, ApiToken] = {}
 
     async def add(
         self,
@@ -113,7 +115,7 @@ class FakeTokens:
         location_id: int | None,
     ) -> ApiToken:
         self.hashes.append(secret_hash)
-        return ApiToken(
+        token = ApiToken(
             len(self.hashes),
             cmd.name,
             kind,
@@ -122,6 +124,17 @@ class FakeTokens:
             cmd.location,
             datetime(2026, 1, 1),
         )
+        self.tokens[token.id] = token
+        return token
+
+    async def by_id(self, token_id: int) -> ApiToken | None:
+        return self.tokens.get(token_id)
+
+    async def revoke(self, token_id: int, at: datetime) -> ApiToken:
+        token = self.tokens[token_id]
+        if token.revoked_at is None:
+            token = self.tokens[token_id] = replace(token, revoked_at=at)
+        return token
 
 
 class FakeChannelAtp:

@@ -1,0 +1,47 @@
+"""The outbox becomes the event log; tokens can be revoked.
+
+`outbox.seq` is stamped by the relay, in commit order, under the lock that the single
+`outbox_sequence` row provides; every worker tails `seq > last_seen`. The counter lives in
+its own row so purging old outbox rows never lets a sequence number be handed out twice.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("seq", sa.BigInteger(), nullable=True))
+        batch.create_index("ix_outbox_seq", ["seq"], unique=True)
+    op.create_table(
+        "outbox_sequence",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_sequence")),
+    )
+    # Start above every id handed out so far: sequence numbers never go backwards, even
+    # for a process that was tailing before a downgrade and upgrade.
+    op.execute(
+        "INSERT INTO outbox_sequence (id, last_seq) SELECT 1, COALESCE(MAX(id), 0) FROM outbox"
+    )
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.add_column(sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("revoked_at")
+    op.drop_table("outbox_sequence")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_index("ix_outbox_seq")
+        batch.drop_column("seq")
