@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -17,6 +18,10 @@ from subscriptions.fanout import Fanout
 from subscriptions.relay import OutboxRelay
 from subscriptions.tail import OutboxTail
 from tests.conftest import unique
+
+
+def _append_n(into: list[int], event: dict[str, Any]) -> None:
+    into.append(event["n"])
 
 
 async def _insert(db: Database, topic: str, numbers: range) -> None:
@@ -39,7 +44,7 @@ def test_committed_events_are_sequenced_once_and_every_tail_reads_them_in_order(
         tails = [OutboxTail(db, fanout, lambda: 0.05) for fanout in fanouts]
         received: list[list[int]] = [[], []]
         for fanout, got in zip(fanouts, received, strict=True):
-            fanout.listen(topic, lambda event, got=got: got.append(event["n"]))
+            fanout.listen(topic, partial(_append_n, got))
         try:
             while await relay.relay_once():
                 pass  # earlier tests' leftovers
