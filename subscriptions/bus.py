@@ -10,10 +10,11 @@ because Redis accepted it; each worker reads the log itself. See docs/events.md.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import insert, make_url
 
 from persistence.clock import utcnow
 from persistence.database import Database
@@ -53,7 +54,9 @@ class OutboxBus:
     ) -> None:
         self.db = db
         self.fanout = Fanout()
-        self.doorbell: Doorbell = RedisDoorbell(redis_url) if redis_url else NoDoorbell()
+        self.doorbell: Doorbell = (
+            RedisDoorbell(redis_url, _log_name(db.url)) if redis_url else NoDoorbell()
+        )
         self.poll_interval = poll_interval
         self.tail = OutboxTail(db, self.fanout, self._poll_interval)
         self.relay = OutboxRelay(db, self._sequenced, poll_interval)
@@ -104,6 +107,11 @@ class OutboxBus:
     async def _sequenced(self, last_seq: int) -> None:
         self.tail.wake()
         await self.doorbell.ring(last_seq)
+
+
+def _log_name(database_url: str) -> str:
+    safe = make_url(database_url).render_as_string(hide_password=True)
+    return hashlib.sha256(safe.encode()).hexdigest()[:16]
 
 
 def create_bus(db: Database, redis_url: str | None, poll_interval: float) -> OutboxBus:

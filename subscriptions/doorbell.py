@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 log = logging.getLogger("orchestra.bus")
-CHANNEL = "orchestra:outbox"
+CHANNEL_PREFIX = "orchestra:outbox:"
 MAX_BACKOFF = 2.0
 
 
@@ -49,8 +49,12 @@ class NoDoorbell:
 
 
 class RedisDoorbell:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, log_name: str) -> None:
+        """`log_name` names the event log (the database): deployments that share a Redis
+        ring only their own workers."""
         from redis.asyncio import Redis
+
+        self.channel = CHANNEL_PREFIX + log_name
 
         # Short timeouts: a ring is an optimisation and must never hold the relay up.
         self._redis: Redis = Redis.from_url(
@@ -90,7 +94,7 @@ class RedisDoorbell:
         if not self._connected:
             return  # the listener knows Redis is down; every tail is polling meanwhile
         try:
-            await self._redis.publish(CHANNEL, str(seq))
+            await self._redis.publish(self.channel, str(seq))
         except Exception as error:
             log.warning("doorbell ring failed (%s); tails fall back to polling", error)
 
@@ -99,7 +103,7 @@ class RedisDoorbell:
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(CHANNEL)
+                    await pubsub.subscribe(self.channel)
                     self._mark_connected()
                     on_ring()  # catch up on whatever was sequenced while we were away
                     backoff = 0.1
