@@ -13,7 +13,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pythonjsonlogger.json import JsonFormatter
+
 FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def json_formatter() -> JsonFormatter:
+    """`{"time", "level", "logger", "message", ...extra fields}` on one line."""
+    return JsonFormatter(
+        FIELDS,
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        json_ensure_ascii=False,
+    )
 
 
 def quiet_library_loggers() -> None:
@@ -24,12 +35,7 @@ def logging_config(log_format: str = "json", level: str = "INFO") -> dict[str, A
     if log_format == "text":
         formatter: dict[str, Any] = {"format": FIELDS}
     else:
-        formatter = {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": FIELDS,
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-            "json_ensure_ascii": False,
-        }
+        formatter = {"()": "server.logging_setup.json_formatter"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
