@@ -146,8 +146,10 @@ class Server:
 
 
 @contextlib.contextmanager
-def serving(database_url: str, redis_url: str | None, count: int = 1) -> Iterator[list[Server]]:
-    servers = [Server(database_url, redis_url) for _ in range(count)]
+def serving(
+    database_url: str, redis_url: str | None, count: int = 1, **env: str
+) -> Iterator[list[Server]]:
+    servers = [Server(database_url, redis_url, **env) for _ in range(count)]
     try:
         for server in servers:
             server.wait_until_serving()

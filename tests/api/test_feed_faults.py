@@ -117,6 +117,7 @@ def test_the_feed_delivers_every_event_in_order_while_redis_is_down_killed_and_r
                 for server in (a, b):
                     await eventually(status_is(http, server, status), status)
 
+            slow_client = asyncio.create_task(seconds_until_cut_off(a))
             started_down = [await ready_status(http, server) for server in (a, b)]
             viewer = await graphql(http, b.base, admin_secret, "{ viewer { kind } }", {})
             received: dict[str, list[int]] = {"a": [], "b": []}
@@ -146,6 +147,7 @@ def test_the_feed_delivers_every_event_in_order_while_redis_is_down_killed_and_r
             for ws in sockets.values():
                 await ws.close()
             return {
+                "slow_client_cut_off_after": await slow_client,
                 "started_down": started_down,
                 "viewer": viewer,
                 "received": received,
@@ -153,7 +155,7 @@ def test_the_feed_delivers_every_event_in_order_while_redis_is_down_killed_and_r
             }
 
     try:
-        with serving(database_url, redis.url, count=2) as (a, b):
+        with serving(database_url, redis.url, count=2, ORCHESTRA_HEADER_TIMEOUT="1") as (a, b):
             result = asyncio.run(scenario(a, b))
     finally:
         redis.kill()
@@ -162,12 +164,24 @@ def test_the_feed_delivers_every_event_in_order_while_redis_is_down_killed_and_r
         f"delivered while Redis was down, up, killed and restarted: "
         f"a={len(result['received']['a'])}, b={len(result['received']['b'])} of {len(expected)} each"
     )
+    assert 0.8 < result["slow_client_cut_off_after"] < 3  # orchestra serve's header timeout
     for body in result["started_down"]:
         assert body["status"] == "degraded"
         assert body["checks"] == {"database": "ok", "redis": "down"}
     assert result["viewer"]["data"] == {"viewer": {"kind": "admin"}}
     assert result["received"] == {"a": expected, "b": expected}
     assert [body["busReconnects"] for body in result["ready"]] == [2, 2]
+
+
+async def seconds_until_cut_off(server: Server) -> float:
+    """Send half a request head and wait for the server to hang up."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
+    await writer.drain()
+    started = time.monotonic()
+    await asyncio.wait_for(reader.read(), timeout=10)  # b"" once the server closes
+    writer.close()
+    return time.monotonic() - started
 
 
 def status_is(
