@@ -223,7 +223,7 @@ outbox = Table(
     Index("ix_outbox_seq", "seq", unique=True),
 )
 
-# One row: the last sequence number handed out. Its row lock serialises relays.
+# One row: the last sequence number handed out (kept apart from outbox rows, which are purged).
 outbox_sequence = Table(
     "outbox_sequence",
     metadata,

@@ -18,6 +18,7 @@ from sqlalchemy import insert, make_url
 
 from persistence.clock import utcnow
 from persistence.database import Database
+from persistence.outbox_log import LoggedEvent
 from persistence.tables import outbox
 from subscriptions.doorbell import Doorbell, NoDoorbell, RedisDoorbell
 from subscriptions.fanout import Event, Fanout, Listener
@@ -64,7 +65,7 @@ class OutboxBus:
     async def start(self) -> None:
         await self.tail.start()
         self.relay.start()
-        await self.doorbell.start(self.tail.wake)
+        await self.doorbell.start(self.tail.offer, self.tail.wake)
 
     async def stop(self) -> None:
         await self.doorbell.stop()
@@ -104,9 +105,9 @@ class OutboxBus:
         # With the doorbell up, polling is only a safety net; without it, it is the path.
         return self.poll_interval * 4 if self.doorbell.connected else self.poll_interval
 
-    async def _sequenced(self, last_seq: int) -> None:
-        self.tail.wake()
-        await self.doorbell.ring(last_seq)
+    async def _sequenced(self, last_seq: int, events: list[LoggedEvent]) -> None:
+        self.tail.offer(last_seq, events)  # this worker: no need to read back what it wrote
+        await self.doorbell.ring(last_seq, events)
 
 
 def _log_name(database_url: str) -> str:

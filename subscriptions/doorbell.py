@@ -1,7 +1,9 @@
 """The Redis doorbell: wakes every worker's tail as soon as new events are sequenced.
 
-Redis carries no events, only "look now" (the last sequence number, for logs). The event
-log is the outbox table, so a ring lost while Redis is down or restarting costs latency
+A ring says "the log now reaches seq N" and, when the batch is small, carries the events
+themselves so other workers can deliver without reading them back. It is never the
+record: the outbox table is, and tails only deliver contiguous sequence numbers, filling
+any gap from the log. So a ring lost while Redis is down or restarting costs latency
 (the tail's poll interval), never an event. The listener reconnects by itself with
 backoff; the server starts and serves while Redis is down and reports it in /readyz.
 """
@@ -10,13 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from persistence.outbox_log import LoggedEvent
+
 log = logging.getLogger("orchestra.bus")
 CHANNEL_PREFIX = "orchestra:outbox:"
 MAX_BACKOFF = 2.0
+MAX_CARRIED_BYTES = 64 * 1024  # bigger batches ring bare; tails read them from the log
+
+Offer = Callable[[int, list[LoggedEvent]], None]
+Wake = Callable[[], None]
 
 
 class Doorbell(Protocol):
@@ -26,9 +35,9 @@ class Doorbell(Protocol):
     def connected(self) -> bool: ...
     @property
     def reconnects(self) -> int: ...
-    async def start(self, on_ring: Callable[[], None]) -> None: ...
+    async def start(self, offer: Offer, wake: Wake) -> None: ...
     async def stop(self) -> None: ...
-    async def ring(self, seq: int) -> None: ...
+    async def ring(self, last: int, events: list[LoggedEvent]) -> None: ...
 
 
 class NoDoorbell:
@@ -38,24 +47,44 @@ class NoDoorbell:
     connected = False
     reconnects = 0
 
-    async def start(self, on_ring: Callable[[], None]) -> None:
+    async def start(self, offer: Offer, wake: Wake) -> None:
         return None
 
     async def stop(self) -> None:
         return None
 
-    async def ring(self, seq: int) -> None:
+    async def ring(self, last: int, events: list[LoggedEvent]) -> None:
         return None
 
 
+def encode_ring(last: int, events: list[LoggedEvent]) -> str:
+    carried = json.dumps(
+        {"last": last, "events": [[e.seq, e.topic, e.payload] for e in events]},
+        separators=(",", ":"),
+    )
+    if len(carried) <= MAX_CARRIED_BYTES:
+        return carried
+    return json.dumps({"last": last})
+
+
+def decode_ring(data: bytes | str) -> tuple[int, list[LoggedEvent]]:
+    message = json.loads(data)
+    events = [
+        LoggedEvent(int(seq), str(topic), payload)
+        for seq, topic, payload in message.get("events", ())
+    ]
+    return int(message["last"]), events
+
+
 class RedisDoorbell:
+    configured = True
+
     def __init__(self, url: str, log_name: str) -> None:
         """`log_name` names the event log (the database): deployments that share a Redis
         ring only their own workers."""
         from redis.asyncio import Redis
 
         self.channel = CHANNEL_PREFIX + log_name
-
         # Short timeouts: a ring is an optimisation and must never hold the relay up.
         self._redis: Redis = Redis.from_url(
             url,
@@ -69,8 +98,6 @@ class RedisDoorbell:
         self._reconnects = 0
         self._interrupted = False  # a connection was lost, or never made, since start
 
-    configured = True
-
     @property
     def connected(self) -> bool:
         return self._connected
@@ -79,9 +106,9 @@ class RedisDoorbell:
     def reconnects(self) -> int:
         return self._reconnects
 
-    async def start(self, on_ring: Callable[[], None]) -> None:
+    async def start(self, offer: Offer, wake: Wake) -> None:
         # Never waits for Redis: the server must come up (degraded) while Redis is down.
-        self._listener = asyncio.create_task(self._listen(on_ring))
+        self._listener = asyncio.create_task(self._listen(offer, wake))
 
     async def stop(self) -> None:
         if self._listener is not None:
@@ -90,24 +117,24 @@ class RedisDoorbell:
                 await self._listener
         await self._redis.aclose()
 
-    async def ring(self, seq: int) -> None:
+    async def ring(self, last: int, events: list[LoggedEvent]) -> None:
         if not self._connected:
             return  # the listener knows Redis is down; every tail is polling meanwhile
         try:
-            await self._redis.publish(self.channel, str(seq))
+            await self._redis.publish(self.channel, encode_ring(last, events))
         except Exception as error:
             log.warning("doorbell ring failed (%s); tails fall back to polling", error)
 
-    async def _listen(self, on_ring: Callable[[], None]) -> None:
+    async def _listen(self, offer: Offer, wake: Wake) -> None:
         backoff = 0.1
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
                     self._mark_connected()
-                    on_ring()  # catch up on whatever was sequenced while we were away
+                    wake()  # catch up on whatever was sequenced while we were away
                     backoff = 0.1
-                    await self._pump(pubsub, on_ring)
+                    await self._pump(pubsub, offer, wake)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
@@ -120,13 +147,18 @@ class RedisDoorbell:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF)
 
-    async def _pump(self, pubsub: Any, on_ring: Callable[[], None]) -> None:
+    async def _pump(self, pubsub: Any, offer: Offer, wake: Wake) -> None:
         while True:
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5.0)
             if message is None:
                 await pubsub.ping()  # an idle link must still prove it is alive
             elif message.get("type") == "message":
-                on_ring()
+                try:
+                    last, events = decode_ring(message["data"])
+                except (ValueError, KeyError, TypeError):
+                    wake()  # not ours to understand: read the log
+                else:
+                    offer(last, events)
 
     def _mark_connected(self) -> None:
         if self._interrupted:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from persistence.clock import utcnow
 from persistence.database import Database
-from persistence.outbox_log import purge_sequenced_before, sequence_batch
+from persistence.outbox_log import LoggedEvent, purge_sequenced_before, sequence_batch
 
 log = logging.getLogger("orchestra.relay")
 BATCH = 1000
@@ -30,7 +30,7 @@ class OutboxRelay:
     def __init__(
         self,
         db: Database,
-        on_sequenced: Callable[[int], Awaitable[None]] | None = None,
+        on_sequenced: Callable[[int, list[LoggedEvent]], Awaitable[None]] | None = None,
         poll_interval: float = 0.5,
     ) -> None:
         self.db = db
@@ -73,10 +73,10 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Sequence one batch of committed rows; returns how many were stamped."""
         async with self._writer(), self.db.engine.begin() as conn:
-            count, last = await sequence_batch(conn, utcnow(), BATCH)
-        if count and self.on_sequenced is not None:
-            await self.on_sequenced(last)
-        return count
+            events, last = await sequence_batch(conn, utcnow(), BATCH)
+        if events and self.on_sequenced is not None:
+            await self.on_sequenced(last, events)
+        return len(events)
 
     async def purge(self, sequenced_before: datetime) -> int:
         """Drop rows sequenced before the cut-off; the outbox is a log with a horizon."""

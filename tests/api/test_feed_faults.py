@@ -14,6 +14,7 @@ from typing import Any
 import httpx2
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.typing import Subprotocol
 
 from tests import factories
 from tests.api.test_inventory_ingest import ADJUST
@@ -46,7 +47,7 @@ async def graphql(
 
 
 async def subscribe(server: Server, secret: str, variables: dict[str, Any]) -> ClientConnection:
-    ws = await connect(server.ws, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    ws = await connect(server.ws, subprotocols=[Subprotocol("graphql-transport-ws")])
     await ws.send(
         json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {secret}"}})
     )

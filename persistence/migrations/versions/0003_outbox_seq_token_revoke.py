@@ -1,8 +1,8 @@
 """The outbox becomes the event log; tokens can be revoked.
 
-`outbox.seq` is stamped by the relay, in commit order, under the lock that the single
-`outbox_sequence` row provides; every worker tails `seq > last_seen`. The counter lives in
-its own row so purging old outbox rows never lets a sequence number be handed out twice.
+`outbox.seq` is stamped by the relay in commit order, relays serialised by a lock (see
+persistence/outbox_log.py); every worker tails `seq > last_seen`. The counter lives in its
+own row (`outbox_sequence`) so purging old outbox rows never lets a number be reused.
 
 Revision ID: 0003
 Revises: 0002
