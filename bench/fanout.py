@@ -276,6 +276,8 @@ def start_bare(redis_url: str, workers: int) -> tuple[subprocess.Popen[bytes], s
             str(workers),
             "--log-level",
             "warning",
+            "--ws-per-message-deflate",
+            "false",  # as orchestra serve
         ],
         env=env,
         cwd=ROOT,

@@ -174,7 +174,9 @@ class Metrics:
         self._count(self.bus_reconnects, "reconnects", bus.doorbell.reconnects)
         self._count(self.events_delivered, "delivered", bus.tail.delivered)
         self._count(self.slow_subscribers, "cut_off", bus.fanout.cut_off)
-        self._count(self.relay_failures, "failures", bus.relay.failures + bus.tail.failures)
+        self._count(
+            self.relay_failures, "failures", bus.relay.failures.count + bus.tail.failures.count
+        )
         async with services.db.read() as conn:
             backlog = await unsequenced_backlog(conn)
             last = await last_sequenced(conn)

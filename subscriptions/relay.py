@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from persistence.clock import utcnow
 from persistence.database import Database
 from persistence.outbox_log import LoggedEvent, purge_sequenced_before, sequence_batch
+from subscriptions.faults import FailureLog
 
 log = logging.getLogger("orchestra.relay")
 BATCH = 1000
@@ -36,7 +37,7 @@ class OutboxRelay:
         self.db = db
         self.on_sequenced = on_sequenced
         self.poll_interval = poll_interval
-        self.failures = 0
+        self.failures = FailureLog(log, "outbox relay")
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         db.on_commit(self._wakeup.set)
@@ -60,13 +61,11 @@ class OutboxRelay:
                 if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                     await self.purge(utcnow() - RETENTION)
                     last_purge = time.monotonic()
+                self.failures.succeeded()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                self.failures += 1
-                # One line per failure, no traceback: while the database is down this
-                # repeats every poll and the cause is in the message.
-                log.error("outbox relay failed, retrying: %s", error.__class__.__name__)
+                self.failures.failed(error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from persistence.database import Database
 from persistence.outbox_log import LoggedEvent, last_sequenced, read_after
 from subscriptions.fanout import Fanout
+from subscriptions.faults import FailureLog
 
 log = logging.getLogger("orchestra.bus")
 BATCH = 500
@@ -38,7 +39,7 @@ class OutboxTail:
         self.position: int | None = None  # last seq delivered; None until first read
         self.delivered = 0
         self.reads = 0
-        self.failures = 0
+        self.failures = FailureLog(log, "event log read")
         self._announced = 0  # the highest seq a ring told us exists
         self._must_read = True  # a plain wake-up: something new, read the log
         self._offered: dict[int, LoggedEvent] = {}
@@ -132,11 +133,11 @@ class OutboxTail:
             try:
                 while await self.catch_up(read) == BATCH:
                     pass
+                self.failures.succeeded()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                self.failures += 1
-                log.error("event log read failed, retrying: %s", error.__class__.__name__)
+                self.failures.failed(error)
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_interval())
                 read = False  # a ring: read only if it announced more than it carried
