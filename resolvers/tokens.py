@@ -23,7 +23,7 @@ def viewer(ctx: Context) -> ApiToken | None:
 async def api_token_create(ctx: Context, data: ApiTokenInput) -> TokenResult:
     cmd = CreateToken(data.name, data.kind, tuple(data.scopes), data.channel, data.location)
     try:
-        token, secret = await handlers.create_token(cmd, ctx.uow())
+        token, secret = await handlers.create_token(cmd, ctx.uow(), ctx.actor)
     except DomainError as error:
         return TokenResult(user_errors=error.errors)
     return TokenResult(token, secret)
@@ -31,11 +31,11 @@ async def api_token_create(ctx: Context, data: ApiTokenInput) -> TokenResult:
 
 async def api_token_revoke(ctx: Context, token_id: str) -> TokenResult:
     parsed = parse_int_id(token_id, "ApiToken")
-    if parsed is None or ctx.token is None:
+    if parsed is None or ctx.token is None:  # (the policy already requires a token)
         return TokenResult(user_errors=[not_found(("id",), "Unknown token.")])
     try:
         token = await handlers.revoke_token(
-            RevokeToken(parsed), ctx.token, ctx.uow(), datetime.now(UTC)
+            RevokeToken(parsed), ctx.uow(), datetime.now(UTC), ctx.actor
         )
     except DomainError as error:
         return TokenResult(user_errors=error.errors)

@@ -9,10 +9,24 @@ import strawberry
 
 from domain.tokens import model
 from resolvers import ids
-from resolvers import tokens as token_resolvers
+from resolvers import tokens as r
 from schema.common import Info, UserError
+from schema.inputs import ApiTokenInput
+from schema.policy import PUBLIC, guard, needs
 
 
+# Reachable only as the caller's own token (`viewer`), the one it just minted, or one it
+# just revoked (which it could have minted).
+@guard(
+    id=PUBLIC,
+    name=PUBLIC,
+    kind=PUBLIC,
+    scopes=PUBLIC,
+    channel=PUBLIC,
+    location=PUBLIC,
+    createdAt=PUBLIC,
+    revokedAt=PUBLIC,
+)
 @strawberry.type(description="An API token. Its secret is shown once, at creation.")
 class ApiToken:
     name: str
@@ -40,6 +54,7 @@ class ApiToken:
         return isinstance(obj, model.ApiToken)
 
 
+@guard(token=PUBLIC, secret=PUBLIC, userErrors=PUBLIC)
 @strawberry.type
 class ApiTokenPayload:
     token: ApiToken | None
@@ -47,15 +62,30 @@ class ApiTokenPayload:
     user_errors: list[UserError]
 
 
+@guard(viewer=PUBLIC)
+@strawberry.type
+class TokensQuery:
+    @strawberry.field(description="The token making this request; null when anonymous.")
+    def viewer(self, info: Info) -> ApiToken | None:
+        return r.viewer(info.context)  # type: ignore[return-value]
+
+
+@guard(token=PUBLIC, userErrors=PUBLIC)
 @strawberry.type
 class ApiTokenRevokePayload:
     token: ApiToken | None
     user_errors: list[UserError]
 
 
+@guard(apiTokenCreate=needs("tokens:write"), apiTokenRevoke=needs("tokens:write"))
 @strawberry.type
-class TokenRevokeMutation:
-    """Root field(s) of token revocation, merged into Mutation by schema/root.py."""
+class TokensMutation:
+    @strawberry.mutation(
+        description="Issue a token; the secret is in this response only. A token can mint "
+        "only tokens holding a subset of its own scopes, bound as narrowly or more."
+    )
+    async def api_token_create(self, info: Info, input: ApiTokenInput) -> ApiTokenPayload:
+        return await r.api_token_create(info.context, input)  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Revoke a token: refused at once on every worker, its open WebSocket "
@@ -64,4 +94,4 @@ class TokenRevokeMutation:
         "NOT_FOUND. Revoking twice changes nothing."
     )
     async def api_token_revoke(self, info: Info, id: strawberry.ID) -> ApiTokenRevokePayload:
-        return await token_resolvers.api_token_revoke(info.context, id)  # type: ignore[return-value]
+        return await r.api_token_revoke(info.context, id)  # type: ignore[return-value]

@@ -16,6 +16,8 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
+from domain.codec import decode
+from domain.tokens.events import TokenRevoked
 from domain.tokens.model import ApiToken, hash_secret
 from persistence.database import Database
 from persistence.repositories.tokens import token_by_secret_hash
@@ -82,15 +84,13 @@ class Revocations:
         # Weak: a connection that ended on its own needs no bookkeeping to be forgotten.
         self._sockets: dict[int, weakref.WeakSet[WebSocket]] = {}
         self._closing: set[asyncio.Task[None]] = set()
-        bus.listen("tokens", self._on_event)
+        bus.listen(TokenRevoked.topic, self._on_event)
 
     def track(self, token_id: int, websocket: WebSocket) -> None:
         self._sockets.setdefault(token_id, weakref.WeakSet()).add(websocket)
 
-    def _on_event(self, event: dict[str, Any]) -> None:
-        if event.get("type") != "TokenRevoked":
-            return
-        token_id = int(event["tokenId"])
+    def _on_event(self, payload: dict[str, Any]) -> None:
+        token_id = decode(TokenRevoked, payload).token_id
         self.auth.forget(token_id)
         self.bus.fanout.drop_owner(token_id)
         for websocket in list(self._sockets.pop(token_id, ())):

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from domain.errors import DomainError
 from domain.tokens.handlers import create_token
@@ -59,6 +57,17 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # `orchestra schema print | head`: the reader has what it wanted. Point stdout at
+        # /dev/null so the interpreter's final flush does not fail again, and exit quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
     if args.command == "serve":
@@ -76,44 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    from server.serve import serve
 
-    from server.logging_setup import logging_config
-    from server.protocol import HeaderTimeoutProtocol
-
-    settings = Settings.from_env()
-    with _metrics_dir(args.workers):
-        uvicorn.run(
-            "server.app:create_app",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level="warning",
-            log_config=logging_config(settings.log_format, settings.log_level),
-            access_log=False,
-            http=HeaderTimeoutProtocol,
-            timeout_keep_alive=settings.keep_alive_timeout,
-            # Feed messages are ~100 bytes: compressing each one for each subscriber cost
-            # more CPU in fan-out than it saves on the wire.
-            ws_per_message_deflate=False,
-        )
-    return 0
-
-
-@contextlib.contextmanager
-def _metrics_dir(workers: int) -> Iterator[None]:
-    """With several workers, Prometheus values live in files every worker can read, so
-    any worker's /metrics answers for all (unless PROMETHEUS_MULTIPROC_DIR is set)."""
-    if workers <= 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        yield
-        return
-    with tempfile.TemporaryDirectory(prefix="orchestra-metrics-") as path:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
-        try:
-            yield
-        finally:
-            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    # Logging is configured by uvicorn in every process (server/logging_setup.py).
+    return serve(args.host, args.port, args.workers, Settings.from_env())
 
 
 async def _async_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,7 +5,7 @@
     tail (every worker) ──> reads `seq > last_seen` ──> local subscribers (bounded queues)
 
 Delivery is at least once across Redis restarts and outages: nothing is marked delivered
-because Redis accepted it; each worker reads the log itself. See docs/events.md.
+because Redis accepted it; each worker reads the log itself. See docs/event-log.md.
 """
 
 from __future__ import annotations

@@ -14,6 +14,8 @@ MAX_BATCH = 10_000
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_QUANTITY = 1_000_000_000
 
+PositionKey = tuple[int, int]  # (variant id, location id)
+
 
 @dataclass(frozen=True, slots=True)
 class SetUpdate:

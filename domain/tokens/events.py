@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from domain.events import DomainEvent
 
@@ -12,8 +12,5 @@ from domain.events import DomainEvent
 class TokenRevoked(DomainEvent):
     """Every worker evicts the token from its cache and closes its connections."""
 
-    topic: ClassVar[str] = "tokens"
+    topic: ClassVar[str] = "tokens.revoked"
     token_id: int
-
-    def payload(self) -> dict[str, Any]:
-        return {"type": "TokenRevoked", "tokenId": self.token_id}

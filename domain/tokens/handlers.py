@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.access import SYSTEM, Actor
 from domain.errors import DomainError, not_found
 from domain.ports import UnitOfWork
 from domain.tokens.events import TokenRevoked
@@ -11,16 +12,22 @@ from domain.tokens.model import (
     ApiToken,
     CreateToken,
     RevokeToken,
+    escalation_errors,
     hash_secret,
+    may_revoke,
     new_secret,
     parse_kind,
     validate_token,
 )
 
 
-async def create_token(cmd: CreateToken, uow: UnitOfWork) -> tuple[ApiToken, str]:
-    """Issue a token. Returns it with its secret, which is never stored or shown again."""
-    errors = validate_token(cmd)
+async def create_token(
+    cmd: CreateToken, uow: UnitOfWork, actor: Actor = SYSTEM
+) -> tuple[ApiToken, str]:
+    """Issue a token. Returns it with its secret, which is never stored or shown again.
+
+    The new token can hold no scope and no wider binding than the actor minting it."""
+    errors = validate_token(cmd) or escalation_errors(actor, cmd)
     kind = parse_kind(cmd.kind)
     if errors or kind is None:
         raise DomainError(errors)
@@ -43,20 +50,19 @@ async def create_token(cmd: CreateToken, uow: UnitOfWork) -> tuple[ApiToken, str
 
 
 async def revoke_token(
-    cmd: RevokeToken, actor: ApiToken | None, uow: UnitOfWork, now: datetime
+    cmd: RevokeToken, uow: UnitOfWork, now: datetime, actor: Actor = SYSTEM
 ) -> ApiToken:
     """Mark the token revoked and tell every worker (TokenRevoked, through the outbox).
 
-    `actor` None is the system (CLI). A token the actor could not have minted is reported
-    as unknown, so its existence is not revealed. Revoking twice changes nothing."""
+    A token the actor could not have minted is reported as unknown, so its existence is
+    not revealed. Revoking twice changes nothing."""
     async with uow:
         token = await uow.tokens.by_id(cmd.token_id)
-        if token is None or (actor is not None and not actor.may_revoke(token)):
+        if token is None or not may_revoke(actor, token):
             raise DomainError([not_found(("id",), "Unknown token.")])
         if token.revoked_at is not None:
             return token
         token = await uow.tokens.revoke(token.id, now)
-        event = TokenRevoked(token_id=token.id)
-        uow.outbox.add(event.topic, event.payload())
+        uow.events.add(TokenRevoked(token_id=token.id))
         await uow.commit()
     return token

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from domain.errors import FieldError, invalid
+from domain.access import Actor
+from domain.errors import FieldError, forbidden, invalid
 
 
 class TokenKind(Enum):
@@ -68,19 +69,6 @@ class ApiToken:
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
 
-    def could_mint(self, other: ApiToken) -> bool:
-        """Whether this token could have issued `other`: no scope it lacks, and bound the
-        same or more narrowly (an unbound token could mint any binding)."""
-        if not other.scopes <= self.scopes:
-            return False
-        if self.channel is not None and other.channel != self.channel:
-            return False
-        return self.location is None or other.location == self.location
-
-    def may_revoke(self, other: ApiToken) -> bool:
-        """A token may revoke itself, and any token it could have minted."""
-        return other.id == self.id or self.could_mint(other)
-
 
 @dataclass(frozen=True, slots=True)
 class CreateToken:
@@ -139,6 +127,40 @@ def validate_token(cmd: CreateToken, base: tuple[str, ...] = ("input",)) -> list
     return errors
 
 
+def escalation_errors(
+    minter: Actor, cmd: CreateToken, base: tuple[str, ...] = ("input",)
+) -> list[FieldError]:
+    """A token mints only tokens holding a subset of its scopes, bound the same or narrower.
+
+    A channel-bound minter may bind the new token to its channel only; a location-bound
+    one to its location only; an unbound minter (or the system) may bind as it likes.
+    """
+    errors = [
+        forbidden(
+            (*base, "scopes", str(i)), f"This token does not hold {scope}, so it cannot grant it."
+        )
+        for i, scope in enumerate(cmd.scopes)
+        if scope in SCOPES and not minter.holds(scope)
+    ]
+    if minter.channel is not None and (cmd.channel != minter.channel or cmd.location is not None):
+        errors.append(
+            forbidden(
+                (*base, "channel"),
+                f"A token bound to channel {minter.channel!r} mints "
+                "tokens bound to that channel only.",
+            )
+        )
+    if minter.location is not None and (cmd.location != minter.location or cmd.channel is not None):
+        errors.append(
+            forbidden(
+                (*base, "location"),
+                f"A token bound to location {minter.location!r} "
+                "mints tokens bound to that location only.",
+            )
+        )
+    return errors
+
+
 def new_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
@@ -146,3 +168,14 @@ def new_secret() -> str:
 def hash_secret(secret: str) -> str:
     """Secrets are 256-bit random, so a fast unsalted digest is safe and allows lookup by hash."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def may_revoke(actor: Actor, token: ApiToken) -> bool:
+    """A token may revoke itself, and any token it could have minted (the minting rule:
+    no scope it lacks, bound the same or more narrowly). The system may revoke any."""
+    if actor.token_id is not None and actor.token_id == token.id:
+        return True
+    as_minted = CreateToken(
+        token.name, token.kind.value, tuple(sorted(token.scopes)), token.channel, token.location
+    )
+    return not escalation_errors(actor, as_minted)

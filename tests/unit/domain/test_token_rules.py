@@ -1,10 +1,13 @@
-"""Who may revoke whom: itself, and what it could have minted."""
+"""Who may revoke whom: itself, and what it could have minted (the minting rule)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
-from domain.tokens.model import ApiToken, TokenKind
+from domain.access import SYSTEM, Actor
+from domain.tokens.model import ApiToken, TokenKind, may_revoke
+
+ISSUER = frozenset({"tokens:write", "catalog:read", "inventory:read"})
 
 
 def token(
@@ -13,37 +16,38 @@ def token(
     return ApiToken(
         token_id,
         f"t{token_id}",
-        TokenKind.ADMIN,
+        TokenKind.STOREFRONT if channel else TokenKind.ADMIN,
         frozenset(scopes),
         channel,
         location,
-        datetime(2026, 1, 1),
+        datetime(2026, 1, 1, tzinfo=UTC),
     )
 
 
-ISSUER = {"tokens:write", "catalog:read", "inventory:read"}
+def issuer(channel: str | None = None, location: str | None = None) -> Actor:
+    return Actor(channel=channel, location=location, token_id=1, kind="admin", scopes=ISSUER)
 
 
-def test_an_unbound_token_could_mint_any_binding_within_its_scopes() -> None:
-    issuer = token(1, ISSUER)
-    assert issuer.could_mint(token(2, {"catalog:read"}))
-    assert issuer.could_mint(token(3, {"catalog:read"}, channel="web"))
-    assert issuer.could_mint(token(4, {"inventory:read"}, location="wh"))
-    assert not issuer.could_mint(token(5, {"catalog:read", "orders:read"}))
+def test_an_unbound_token_may_revoke_any_binding_within_its_scopes() -> None:
+    assert may_revoke(issuer(), token(2, {"catalog:read"}))
+    assert may_revoke(issuer(), token(3, {"catalog:read"}, channel="web"))
+    assert may_revoke(issuer(), token(4, {"inventory:read"}, location="wh"))
+    assert not may_revoke(issuer(), token(5, {"catalog:read", "orders:read"}))
 
 
-def test_a_bound_token_could_mint_only_the_same_binding() -> None:
-    issuer = token(1, ISSUER, channel="web")
-    assert issuer.could_mint(token(2, {"catalog:read"}, channel="web"))
-    assert not issuer.could_mint(token(3, {"catalog:read"}))
-    assert not issuer.could_mint(token(4, {"catalog:read"}, channel="app"))
-    assert not issuer.could_mint(token(5, {"catalog:read"}, location="wh"))
-    at_location = token(6, ISSUER, location="wh")
-    assert at_location.could_mint(token(7, {"inventory:read"}, location="wh"))
-    assert not at_location.could_mint(token(8, {"inventory:read"}, location="other"))
+def test_a_bound_token_may_revoke_only_its_own_binding() -> None:
+    web = issuer(channel="web")
+    assert may_revoke(web, token(2, {"catalog:read"}, channel="web"))
+    assert not may_revoke(web, token(3, {"catalog:read"}))
+    assert not may_revoke(web, token(4, {"catalog:read"}, channel="app"))
+    assert not may_revoke(web, token(5, {"catalog:read"}, location="wh"))
+    wh = issuer(location="wh")
+    assert may_revoke(wh, token(6, {"inventory:read"}, location="wh"))
+    assert not may_revoke(wh, token(7, {"inventory:read"}, location="other"))
 
 
-def test_a_token_may_revoke_itself_even_beyond_what_it_could_mint() -> None:
-    bound = token(1, {"catalog:read"}, channel="web")
-    assert bound.may_revoke(bound)
-    assert not bound.may_revoke(token(2, {"catalog:read"}))
+def test_a_token_may_revoke_itself_and_the_system_anything() -> None:
+    narrow = Actor(channel="web", token_id=9, kind="storefront", scopes=frozenset())
+    assert may_revoke(narrow, token(9, {"catalog:read", "inventory:read"}, channel="web"))
+    assert not may_revoke(narrow, token(10, {"catalog:read"}, channel="web"))
+    assert may_revoke(SYSTEM, token(11, {"catalog:read", "orders:read"}))
