@@ -61,7 +61,10 @@ async def sequence_batch(
     (in seq order) and the last number handed out (0 when none). Call inside a
     transaction and commit promptly: other relays wait for it meanwhile."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(select(func.pg_advisory_xact_lock(RELAY_LOCK_KEY)))
+        # Labelled so the statement names what it is for (pg_stat_activity, logs).
+        await conn.execute(
+            select(func.pg_advisory_xact_lock(RELAY_LOCK_KEY).label("outbox_relay_lock"))
+        )
         rows = await conn.execute(_SEQUENCE_PG, {"limit": limit, "now": now})
         stamped = [LoggedEvent(int(row.seq), row.topic, row.payload) for row in rows]
         return stamped, stamped[-1].seq if stamped else 0

@@ -82,7 +82,7 @@ class OperationLog(SchemaExtension):
         }
         if errors:
             fields["error_codes"] = sorted(
-                {str((e.extensions or {}).get("code", "GRAPHQL_ERROR")) for e in errors}
+                {str((e.extensions or {}).get("code", "UNCODED")) for e in errors}
             )
         level = logging.ERROR if outcome == "server_error" else logging.INFO
         log.log(level, "graphql operation", extra=fields)
