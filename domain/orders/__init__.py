@@ -1,0 +1,1 @@
+"""Orders: carts, pricing, tax, promises, sourcing, lifecycles and customer care."""

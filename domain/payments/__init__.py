@@ -1,0 +1,1 @@
+"""Payments through a gateway port: tokens only, amounts in Decimal."""
