@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 from starlette.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
 
 from persistence.database import Database
 from resolvers.ids import parse_int_id
@@ -235,3 +236,16 @@ def test_a_database_outage_inside_a_resolver_is_unavailable_not_internal(
     assert error["message"] == "Service temporarily unavailable."
     assert error["extensions"]["code"] == "UNAVAILABLE"
     assert error["extensions"]["requestId"]
+
+
+def test_with_the_database_down_a_websocket_is_told_to_try_again_later(
+    database_down: TestClient, admin_secret: str
+) -> None:
+    with database_down.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+        ws.send_json(
+            {"type": "connection_init", "payload": {"authorization": f"Bearer {admin_secret}"}}
+        )
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_json()
+    assert closed.value.code == 1013  # RFC 6455 "Try Again Later", not 4403 Forbidden
+    assert "unavailable" in (closed.value.reason or "")
