@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import os
 import re
@@ -212,6 +213,11 @@ class Metrics:
 
 async def metrics_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
+    expected = services.settings.metrics_token
+    if expected is not None:
+        sent = request.headers.get("authorization", "")
+        if not hmac.compare_digest(sent.encode(), f"Bearer {expected}".encode()):
+            return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
     try:
         await asyncio.wait_for(services.metrics.sample(services), timeout=2)
     except Exception as error:  # the gauges keep their last values; the scrape still answers

@@ -24,6 +24,7 @@ class Settings:
     keep_alive_timeout: int = 5  # seconds an idle keep-alive connection stays open
     log_format: str = "json"  # or "text"
     log_level: str = "INFO"
+    metrics_token: str | None = None  # when set, /metrics wants `Authorization: Bearer <it>`
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -41,4 +42,5 @@ class Settings:
             keep_alive_timeout=int(env.get("ORCHESTRA_KEEP_ALIVE_TIMEOUT", "5")),
             log_format=env.get("ORCHESTRA_LOG_FORMAT", "json"),
             log_level=env.get("ORCHESTRA_LOG_LEVEL", "INFO").upper(),
+            metrics_token=env.get("ORCHESTRA_METRICS_TOKEN") or None,
         )

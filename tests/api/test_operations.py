@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -249,3 +250,14 @@ def test_with_the_database_down_a_websocket_is_told_to_try_again_later(
             ws.receive_json()
     assert closed.value.code == 1013  # RFC 6455 "Try Again Later", not 4403 Forbidden
     assert "unavailable" in (closed.value.reason or "")
+
+
+def test_metrics_can_require_a_token(settings: Settings) -> None:
+    guarded = replace(settings, metrics_token="scrape-me")
+    with TestClient(create_app(guarded)) as client:
+        assert client.get("/metrics").status_code == 401
+        wrong = client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        ok = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
+        assert ok.status_code == 200
+        assert "orchestra_subscribers" in ok.text
