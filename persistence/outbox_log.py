@@ -106,10 +106,20 @@ async def sequence_batch(
 
 async def last_sequenced(conn: AsyncConnection) -> int:
     """Where a new reader starts: it sees what is sequenced after it started, not history."""
-    value = (
-        await conn.execute(select(outbox_sequence.c.last_seq).where(outbox_sequence.c.id == 1))
-    ).scalar_one_or_none()
-    return int(value or 0)
+    return (await log_head(conn))[0]
+
+
+async def log_head(conn: AsyncConnection) -> tuple[int, str]:
+    """The last sequence number handed out, and the log's random id (it names the log on
+    the Redis doorbell, so two databases sharing a Redis never take each other's rings)."""
+    row = (
+        await conn.execute(
+            select(outbox_sequence.c.last_seq, outbox_sequence.c.log_id).where(
+                outbox_sequence.c.id == 1
+            )
+        )
+    ).one()
+    return int(row.last_seq), str(row.log_id)
 
 
 async def read_after(conn: AsyncConnection, seq: int, limit: int) -> list[LoggedEvent]:

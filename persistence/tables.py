@@ -233,6 +233,7 @@ outbox_sequence = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("last_seq", BigInteger, nullable=False),
+    Column("log_id", String(32), nullable=False),  # random: names the log on Redis
 )
 
 # Scoped idempotency keys (domain/idempotency.py): one row per (caller, operation, key),

@@ -10,11 +10,10 @@ because Redis accepted it; each worker reads the log itself. See docs/event-log.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from sqlalchemy import insert, make_url
+from sqlalchemy import insert
 
 from persistence.clock import utcnow
 from persistence.database import Database
@@ -55,11 +54,11 @@ class OutboxBus:
     ) -> None:
         self.db = db
         self.fanout = Fanout()
-        self.doorbell: Doorbell = (
-            RedisDoorbell(redis_url, _log_name(db.url)) if redis_url else NoDoorbell()
-        )
         self.poll_interval = poll_interval
         self.tail = OutboxTail(db, self.fanout, self._poll_interval)
+        self.doorbell: Doorbell = (
+            RedisDoorbell(redis_url, lambda: self.tail.log_id) if redis_url else NoDoorbell()
+        )
         self.relay = OutboxRelay(db, self._sequenced, poll_interval)
 
     async def start(self) -> None:
@@ -108,11 +107,6 @@ class OutboxBus:
     async def _sequenced(self, last_seq: int, events: list[LoggedEvent]) -> None:
         self.tail.offer(last_seq, events)  # this worker: no need to read back what it wrote
         await self.doorbell.ring(last_seq, events)
-
-
-def _log_name(database_url: str) -> str:
-    safe = make_url(database_url).render_as_string(hide_password=True)
-    return hashlib.sha256(safe.encode()).hexdigest()[:16]
 
 
 def create_bus(db: Database, redis_url: str | None, poll_interval: float) -> OutboxBus:

@@ -79,12 +79,13 @@ def decode_ring(data: bytes | str) -> tuple[int, list[LoggedEvent]]:
 class RedisDoorbell:
     configured = True
 
-    def __init__(self, url: str, log_name: str) -> None:
-        """`log_name` names the event log (the database): deployments that share a Redis
-        ring only their own workers."""
+    def __init__(self, url: str, log_id: Callable[[], str | None]) -> None:
+        """`log_id` gives the event log's random id once the tail has read it: the
+        channel is named after it, so databases that share a Redis (two deployments, two
+        developers' machines) never take each other's rings or carried events."""
         from redis.asyncio import Redis
 
-        self.channel = CHANNEL_PREFIX + log_name
+        self._log_id = log_id
         # Short timeouts: a ring is an optimisation and must never hold the relay up.
         self._redis: Redis = Redis.from_url(
             url,
@@ -117,20 +118,30 @@ class RedisDoorbell:
                 await self._listener
         await self._redis.aclose()
 
+    @property
+    def channel(self) -> str | None:
+        log_id = self._log_id()
+        return None if log_id is None else CHANNEL_PREFIX + log_id
+
     async def ring(self, last: int, events: list[LoggedEvent]) -> None:
-        if not self._connected:
+        channel = self.channel
+        if not self._connected or channel is None:
             return  # the listener knows Redis is down; every tail is polling meanwhile
         try:
-            await self._redis.publish(self.channel, encode_ring(last, events))
+            await self._redis.publish(channel, encode_ring(last, events))
         except Exception as error:
             log.warning("doorbell ring failed (%s); tails fall back to polling", error)
 
     async def _listen(self, offer: Offer, wake: Wake) -> None:
         backoff = 0.1
         while True:
+            channel = self.channel
+            if channel is None:  # the database has not told us the log's name yet
+                await asyncio.sleep(0.2)
+                continue
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
+                    await pubsub.subscribe(channel)
                     self._mark_connected()
                     wake()  # catch up on whatever was sequenced while we were away
                     backoff = 0.1

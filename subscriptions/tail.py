@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from persistence.database import Database
-from persistence.outbox_log import LoggedEvent, last_sequenced, read_after
+from persistence.outbox_log import LoggedEvent, log_head, read_after
 from subscriptions.fanout import Fanout
 from subscriptions.faults import FailureLog
 
@@ -37,6 +37,7 @@ class OutboxTail:
         self.fanout = fanout
         self.poll_interval = poll_interval
         self.position: int | None = None  # last seq delivered; None until first read
+        self.log_id: str | None = None  # the log's name, read with the starting position
         self.delivered = 0
         self.reads = 0
         self.failures = FailureLog(log, "event log read")
@@ -124,7 +125,7 @@ class OutboxTail:
     async def _init_position(self) -> None:
         if self.position is None:
             async with self.db.read() as conn:
-                self.position = await last_sequenced(conn)
+                self.position, self.log_id = await log_head(conn)
 
     async def _run(self) -> None:
         read = True

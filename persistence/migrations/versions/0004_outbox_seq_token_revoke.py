@@ -8,6 +8,7 @@ Revision ID: 0004
 Revises: 0003
 """
 
+import uuid
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -27,12 +28,15 @@ def upgrade() -> None:
         "outbox_sequence",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
+        sa.Column("log_id", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_sequence")),
     )
     # Start above every id handed out so far: sequence numbers never go backwards, even
-    # for a process that was tailing before a downgrade and upgrade.
+    # for a process that was tailing before a downgrade and upgrade. log_id names this
+    # log on the Redis doorbell, so databases that share a Redis never hear each other.
     op.execute(
-        "INSERT INTO outbox_sequence (id, last_seq) SELECT 1, COALESCE(MAX(id), 0) FROM outbox"
+        "INSERT INTO outbox_sequence (id, last_seq, log_id) "
+        f"SELECT 1, COALESCE(MAX(id), 0), '{uuid.uuid4().hex}' FROM outbox"
     )
     with op.batch_alter_table("api_tokens") as batch:
         batch.add_column(sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True))
