@@ -261,3 +261,14 @@ def test_metrics_can_require_a_token(settings: Settings) -> None:
         ok = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
         assert ok.status_code == 200
         assert "orchestra_subscribers" in ok.text
+
+
+def test_a_refused_request_id_is_replaced_everywhere_it_appears(client: TestClient) -> None:
+    response = client.post(
+        "/graphql",
+        content=b"{not json",
+        headers={"Content-Type": "application/json", "X-Request-Id": "x" * 500 + "<b>"},
+    )
+    generated = response.headers["x-request-id"]
+    assert len(generated) == 16
+    assert response.json()["errors"][0]["extensions"]["requestId"] == generated
