@@ -10,7 +10,7 @@ because Redis accepted it; each worker reads the log itself. See docs/event-log.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from typing import Any, Protocol
 
 from sqlalchemy import insert
@@ -20,11 +20,17 @@ from persistence.database import Database
 from persistence.outbox_log import LoggedEvent
 from persistence.tables import outbox
 from subscriptions.doorbell import Doorbell, NoDoorbell, RedisDoorbell
-from subscriptions.fanout import Event, Fanout, Listener
+from subscriptions.fanout import Event, Fanout, KeyOf, Listener
 from subscriptions.relay import OutboxRelay
 from subscriptions.tail import OutboxTail
 
 DEFAULT_POLL_INTERVAL = 0.5
+
+# Topics whose subscribers usually want one slice: the key each event is routed by.
+# Orders: add e.g. "orders": lambda event: event["order_id"].
+ROUTES: dict[str, KeyOf] = {
+    "availability": lambda event: event["channel"],
+}
 
 
 class EventBus(Protocol):
@@ -33,8 +39,12 @@ class EventBus(Protocol):
         change go through the unit of work's outbox instead, in the change's transaction)."""
         ...
 
-    def subscribe(self, topic: str, owner: int | None = None) -> AsyncIterator[dict[str, Any]]:
-        """Events on `topic` from now on; `owner` (a token id) lets revocation end it."""
+    def subscribe(
+        self, topic: str, owner: int | None = None, key: Hashable | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Events on `topic` from now on; `owner` (a token id) lets revocation end it;
+        `key` keeps only the events with that route key (ROUTES below), for a topic that
+        has one."""
         ...
 
     async def flush(self) -> None:
@@ -53,7 +63,7 @@ class OutboxBus:
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> None:
         self.db = db
-        self.fanout = Fanout()
+        self.fanout = Fanout(ROUTES)
         self.poll_interval = poll_interval
         self.tail = OutboxTail(db, self.fanout, self._poll_interval)
         self.doorbell: Doorbell = (
@@ -85,8 +95,10 @@ class OutboxBus:
                 lock.release()
         self.db.committed()
 
-    def subscribe(self, topic: str, owner: int | None = None) -> AsyncIterator[Event]:
-        return self.fanout.subscribe(topic, owner)
+    def subscribe(
+        self, topic: str, owner: int | None = None, key: Hashable | None = None
+    ) -> AsyncIterator[Event]:
+        return self.fanout.subscribe(topic, owner, key)
 
     def listen(self, topic: str, listener: Listener) -> None:
         self.fanout.listen(topic, listener)

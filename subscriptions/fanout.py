@@ -4,13 +4,18 @@ A subscriber whose queue fills up is cut off instead of silently losing events: 
 queue is emptied and its stream ends with `SubscriberOverflow`, which the subscription
 resolver turns into an error the client sees (it must resubscribe and re-read state).
 Listeners are synchronous callbacks for the server's own consumers (token revocations).
+
+A topic may be routed by a key taken from each event (the channel for `availability`; an
+order id for order feeds): a subscriber that gives a key is woken only by events with that
+key, so a thousand customers each watching their own order cost one queue put per event,
+not a thousand. A subscriber without a key gets every event of the topic.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +24,7 @@ QUEUE_SIZE = 1000
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]
+KeyOf = Callable[[Event], Hashable]
 
 
 class SubscriberOverflow(Exception):
@@ -32,13 +38,16 @@ _OVERFLOW: Event = {}
 class _Subscriber:
     topic: str
     owner: int | None
+    key: Hashable | None
     queue: asyncio.Queue[Event] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE + 1))
 
 
 class Fanout:
-    def __init__(self) -> None:
-        self._subscribers: dict[str, set[_Subscriber]] = {}
+    def __init__(self, routes: dict[str, KeyOf] | None = None) -> None:
+        # (topic, key) -> subscribers; key None: every event of the topic
+        self._subscribers: dict[tuple[str, Hashable | None], set[_Subscriber]] = {}
         self._listeners: dict[str, list[Listener]] = {}
+        self._routes: dict[str, KeyOf] = dict(routes or {})
         self.cut_off = 0  # subscribers ended for falling behind (a metric)
 
     def listen(self, topic: str, listener: Listener) -> None:
@@ -51,7 +60,7 @@ class Fanout:
                 listener(payload)
             except Exception:
                 log.exception("listener on %s failed", topic)
-        for subscriber in list(self._subscribers.get(topic, ())):
+        for subscriber in self._targets(topic, payload):
             if subscriber.queue.qsize() >= QUEUE_SIZE:
                 self._cut_off(subscriber, _OVERFLOW)
                 self.cut_off += 1
@@ -59,9 +68,27 @@ class Fanout:
             else:
                 subscriber.queue.put_nowait(payload)
 
-    async def subscribe(self, topic: str, owner: int | None = None) -> AsyncIterator[Event]:
-        subscriber = _Subscriber(topic, owner)
-        self._subscribers.setdefault(topic, set()).add(subscriber)
+    def _targets(self, topic: str, payload: Event) -> list[_Subscriber]:
+        targets = list(self._subscribers.get((topic, None), ()))
+        key_of = self._routes.get(topic)
+        if key_of is not None:
+            try:
+                key = key_of(payload)
+            except (KeyError, TypeError):
+                key = None  # not routable: only the topic-wide subscribers see it
+            if key is not None:
+                targets.extend(self._subscribers.get((topic, key), ()))
+        return targets
+
+    async def subscribe(
+        self, topic: str, owner: int | None = None, key: Hashable | None = None
+    ) -> AsyncIterator[Event]:
+        """Events on `topic` from now on (only those whose route key is `key`, when the
+        topic is routed and a key is given)."""
+        if key is not None and topic not in self._routes:
+            key = None  # an unrouted topic cannot filter: deliver everything
+        subscriber = _Subscriber(topic, owner, key)
+        self._subscribers.setdefault((topic, key), set()).add(subscriber)
         try:
             while True:
                 event = await subscriber.queue.get()
@@ -90,8 +117,9 @@ class Fanout:
         subscriber.queue.put_nowait(reason)  # the queue holds QUEUE_SIZE + 1: room for this
 
     def _remove(self, subscriber: _Subscriber) -> None:
-        subs = self._subscribers.get(subscriber.topic)
+        slot = (subscriber.topic, subscriber.key)
+        subs = self._subscribers.get(slot)
         if subs is not None:
             subs.discard(subscriber)
             if not subs:
-                del self._subscribers[subscriber.topic]
+                del self._subscribers[slot]

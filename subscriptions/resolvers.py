@@ -33,7 +33,7 @@ async def availability_changed(
     wanted = set(skus) if skus else None
     owner = ctx.token.id if ctx.token is not None else None
     try:
-        async for event in ctx.bus.subscribe("availability", owner):
+        async for event in ctx.bus.subscribe("availability", owner, key=channel):
             if event["channel"] != channel or (wanted is not None and event["sku"] not in wanted):
                 continue
             yield AvailabilityChange(

@@ -73,3 +73,32 @@ def test_listeners_see_events_synchronously_and_a_failing_one_does_not_stop_deli
     fanout.listen(topic, lambda event: seen.append(event["n"]))
     fanout.deliver(topic, {"n": 3})
     assert seen == [3]
+
+
+def test_a_routed_topic_wakes_only_the_subscribers_of_the_events_key() -> None:
+    async def scenario() -> dict[str, list[int]]:
+        fanout = Fanout({"availability": lambda event: event["channel"]})
+        streams = {
+            "web": fanout.subscribe("availability", key="web"),
+            "app": fanout.subscribe("availability", key="app"),
+            "all": fanout.subscribe("availability"),
+        }
+        got: dict[str, list[int]] = {name: [] for name in streams}
+        pending = {name: asyncio.ensure_future(s.__anext__()) for name, s in streams.items()}
+        await asyncio.sleep(0)
+        for n, channel in enumerate(["web", "app", "web"]):
+            fanout.deliver("availability", {"channel": channel, "n": n})
+        fanout.deliver("availability", {"n": 9})  # no key: only topic-wide subscribers
+        await asyncio.sleep(0)
+        for name, stream in streams.items():
+            first = await pending[name]
+            got[name].append(first["n"])
+            while True:
+                try:
+                    event = await asyncio.wait_for(stream.__anext__(), 0.05)
+                except TimeoutError:
+                    break
+                got[name].append(event["n"])
+        return got
+
+    assert asyncio.run(scenario()) == {"web": [0, 2], "app": [1], "all": [0, 1, 2, 9]}
