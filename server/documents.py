@@ -18,10 +18,20 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxErro
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from server.limits import Analyzer, Limits, Measure, measure_error, shape_error, too_complex
+from server.limits import (
+    TOO_COMPLEX,
+    Analyzer,
+    Limits,
+    Measure,
+    measure_error,
+    shape_error,
+    too_complex,
+)
 
 # Parsed ASTs measured at ~90-130 bytes per non-blank character of the source.
 _AST_BYTES_PER_CHAR = 128
+# graphql-core's MaxIntrospectionDepthRule (fields -> type -> fields ... nesting).
+INTROSPECTION_DEPTH = "Maximum introspection depth exceeded"
 # Exact costs kept per document, one per distinct set of list sizes from variables.
 _COSTS_PER_DOCUMENT = 32
 
@@ -135,6 +145,9 @@ class CheckedDocuments(SchemaExtension):
             document,
             self.execution_context.validation_rules,
         )
+        for error in errors:
+            if error.message == INTROSPECTION_DEPTH:  # graphql-core's own limit is one too
+                error.extensions = {**(error.extensions or {}), "code": TOO_COMPLEX}
         if not errors:
             entry = Entry(document, estimated_bytes(query), measures, bool(analyzer.used_variables))
             self.cache.put(query, entry)

@@ -116,8 +116,9 @@ class LocalBuckets:
 class RedisBuckets:
     """Buckets in Redis, spent through per-worker leases (see the module docstring)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, namespace: str = "") -> None:
         self.url = url
+        self.prefix = f"{KEY_PREFIX}{namespace}:" if namespace else KEY_PREFIX
         self._client: Any = None
         self._script: Any = None
         self._leases: OrderedDict[str, float] = OrderedDict()
@@ -142,7 +143,7 @@ class RedisBuckets:
         want = max(amount, rule.capacity * LEASE_SHARE)
         try:
             reply = await self._connect()(
-                keys=[KEY_PREFIX + key],
+                keys=[self.prefix + key],
                 args=[rule.capacity, rule.per_second, want - leased, amount - leased],
             )
         except Exception as error:  # Redis down or slow: this worker decides alone
@@ -175,5 +176,5 @@ class RedisBuckets:
             self._client = self._script = None
 
 
-def create_buckets(redis_url: str | None) -> Buckets:
-    return RedisBuckets(redis_url) if redis_url else LocalBuckets()
+def create_buckets(redis_url: str | None, namespace: str = "") -> Buckets:
+    return RedisBuckets(redis_url, namespace) if redis_url else LocalBuckets()

@@ -112,7 +112,10 @@ class RequestLimits:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.limits = settings.limits
-        self.throttle = Throttle(settings.limits, create_buckets(settings.redis_url))
+        # One namespace per database: deployments sharing a Redis keep their own buckets.
+        namespace = hashlib.sha256(settings.database_url.encode()).hexdigest()[:12]
+        buckets = create_buckets(settings.redis_url, namespace)
+        self.throttle = Throttle(settings.limits, buckets)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
