@@ -18,6 +18,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxErro
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
+from server.input_text import bad_literal, bad_variable
 from server.limits import (
     TOO_COMPLEX,
     Analyzer,
@@ -124,14 +125,17 @@ class CheckedDocuments(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
-        if self.entry is not None:
+        bad_text = bad_variable(ctx.variables)
+        if bad_text is not None:
+            ctx.pre_execution_errors = [bad_text]
+        elif self.entry is not None:
             ctx.pre_execution_errors = []  # validated when it was cached
         elif ctx.graphql_document is not None and ctx.query is not None:
             ctx.pre_execution_errors = self._check(ctx.query, ctx.graphql_document)
         yield
 
     def _check(self, query: str, document: DocumentNode) -> list[GraphQLError]:
-        refused = shape_error(document, self.limits)
+        refused = shape_error(document, self.limits) or bad_literal(query, document)
         if refused is not None:
             return [refused]
         analyzer = Analyzer(self.execution_context.schema._schema, document)

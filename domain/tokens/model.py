@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import Enum
 
 from domain.errors import FieldError, invalid
+from domain.validation import CODE_LENGTH, NAME_LENGTH, text
 
 
 class TokenKind(Enum):
@@ -87,9 +88,9 @@ def parse_kind(raw: str) -> TokenKind | None:
 
 
 def validate_token(cmd: CreateToken, base: tuple[str, ...] = ("input",)) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if not cmd.name.strip():
-        errors.append(invalid((*base, "name"), "Name must not be empty."))
+    errors = text(cmd.name, (*base, "name"), NAME_LENGTH, label="Name")
+    errors += text(cmd.channel, (*base, "channel"), CODE_LENGTH, required=False)
+    errors += text(cmd.location, (*base, "location"), CODE_LENGTH, required=False)
     kind = parse_kind(cmd.kind)
     if kind is None:
         kinds = ", ".join(k.value for k in TokenKind)
