@@ -306,3 +306,28 @@ def test_concurrent_creates_of_one_handle_give_one_product_and_duplicates(
         if body not in created:
             errors = body["data"]["productCreate"]["userErrors"]
             assert [(e["field"], e["code"]) for e in errors] == [(["input", "handle"], "DUPLICATE")]
+
+
+SEARCH = """query($s: String!) { products(filter: {search: $s}, first: 100) {
+  totalCount edges { node { title } } } }"""
+
+
+@pytest.mark.parametrize(
+    ("titles", "search", "found"),
+    [
+        (["{w} 100% linen", "{w} 1000 linen"], "{w} 100%", ["{w} 100% linen"]),
+        (["{w} a_b", "{w} axb"], "{w} a_b", ["{w} a_b"]),
+        (["{w} back\\slash", "{w} backslash"], "{w} back\\", ["{w} back\\slash"]),
+        (["{w} PLAIN", "{w} other"], "{w} plain", ["{w} PLAIN"]),
+    ],
+)
+def test_search_matches_percent_underscore_and_backslash_literally(
+    api: Api, titles: list[str], search: str, found: list[str]
+) -> None:
+    word = unique("Q")
+    for title in titles:
+        data = product_input(title=title.format(w=word))
+        assert api(factories.PRODUCT, {"input": data})["productCreate"]["userErrors"] == []
+    result = api(SEARCH, {"s": search.format(w=word)})["products"]
+    assert [e["node"]["title"] for e in result["edges"]] == [t.format(w=word) for t in found]
+    assert result["totalCount"] == len(found)
