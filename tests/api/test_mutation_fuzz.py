@@ -53,8 +53,10 @@ HOSTILE_INT = st.one_of(
 )
 HOSTILE_DECIMAL = st.one_of(
     st.sampled_from(
-        ["NaN", "sNaN", "Infinity", "-Infinity", "1e1000000", "1e-1000000", "-0", "-1"]
-        + ["0.00001", "1e14", "99999999999999.9999", "12.50", "not a number"]
+        [
+            *("NaN", "sNaN", "Infinity", "-Infinity", "1e1000000", "1e-1000000", "-0", "-1"),
+            *("0.00001", "1e14", "99999999999999.9999", "12.50", "not a number"),
+        ]
     ),
     st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str),
 )
