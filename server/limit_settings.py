@@ -27,7 +27,7 @@ DEFAULT_COST_BUDGETS: dict[str, int] = {
 class LimitSettings:
     max_body_bytes: int = 1 * MIB
     max_upload_bytes: int = 100 * MIB  # multipart (inventoryUpload), with a token only
-    max_query_tokens: int = 10_000
+    max_query_tokens: int = 2_000
     max_query_fields: int = 1_000
     max_introspection_depth: int = 20
     document_cache_bytes: int = 16 * MIB

@@ -132,21 +132,24 @@ def document(name: str, field: GraphQLField) -> str:
     selection = ["__typename"]
     if "userErrors" in payload.fields:
         selection.append("userErrors { field code message }")
-    if "applied" in payload.fields:
-        selection.append("applied")
+    selection += [name for name in PROCESSED if name in payload.fields]
     return f"mutation({variables}) {{ {name}({arguments}) {{ {' '.join(selection)} }} }}"
 
 
+# Batch outcomes other than an error: applied, or processed idempotently (a replayed
+# eventId, an older count), which may touch the position it names.
+PROCESSED = ("applied", "duplicates", "stale")
+
+
 def refused(payload: dict[str, Any]) -> bool:
-    """Nothing of it may have been applied: errors, and no object or update applied."""
+    """Nothing of it may have been applied: errors, and no object or update processed."""
     if not payload.get("userErrors"):
         return False
-    return not payload.get("applied") and all(
-        value is None for key, value in payload.items() if key not in SCALARS
-    )
+    if any(payload.get(name) for name in PROCESSED):
+        return False
+    scalars = {"__typename", "userErrors", *PROCESSED}
+    return all(value is None for key, value in payload.items() if key not in scalars)
 
-
-SCALARS = {"__typename", "userErrors", "applied"}
 
 SCHEMA: Any = None
 
