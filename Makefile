@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# graphql-http's GraphQL-over-HTTP audit runs in a test when node is installed.
+AUDIT := tools/graphql-http-audit
+AUDIT_STAMP := $(AUDIT)/node_modules/.installed
 
-.PHONY: serve test check lint typecheck install clean bench
+.PHONY: serve test check lint typecheck install clean bench audit-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,14 +19,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(AUDIT_STAMP): $(AUDIT)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(AUDIT) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "node/npm not found: the GraphQL-over-HTTP audit test will be skipped"; fi
+
+audit-deps: $(AUDIT_STAMP)
+
 serve: $(STAMP)
 	$(BIN)/orchestra db upgrade
 	$(BIN)/orchestra demo --if-empty
 	$(BIN)/orchestra token create --kind admin --name "make serve" --scopes all
-	@echo 'GraphiQL: http://127.0.0.1:8000/graphql  (header: {"Authorization": "Bearer <the secret above>"})'
-	$(BIN)/orchestra serve
+	@echo 'In GraphiQL, paste into Headers: {"Authorization": "Bearer <the secret above>"}'
+	$(BIN)/orchestra serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) audit-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -34,4 +46,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/atp.py
 
 clean:
-	rm -rf $(VENV) orchestra.db *.egg-info
+	rm -rf $(VENV) orchestra.db *.egg-info $(AUDIT)/node_modules

@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.codec import Json, payload
+from domain.events import DomainEvent
 from persistence.clock import utcnow
 from persistence.tables import outbox
 
 
-class SqlOutbox:
-    def __init__(self) -> None:
-        self.pending: list[dict[str, Any]] = []
+def outbox_rows(events: Sequence[DomainEvent]) -> list[tuple[str, dict[str, Json]]]:
+    """(topic, JSON payload) per event, in the order raised; the format the relay reads."""
+    return [(event.topic, payload(event)) for event in events]
 
-    def add(self, topic: str, payload: dict[str, Any]) -> None:
-        self.pending.append({"topic": topic, "payload": payload})
 
-    async def flush(self, conn: AsyncConnection) -> int:
-        if not self.pending:
-            return 0
-        now = utcnow()
-        rows = [{**event, "created_at": now} for event in self.pending]
-        await conn.execute(insert(outbox), rows)
-        count = len(rows)
-        self.pending.clear()
-        return count
+async def write_events(conn: AsyncConnection, events: Sequence[DomainEvent]) -> int:
+    """Insert the events' outbox rows; returns how many."""
+    if not events:
+        return 0
+    now = utcnow()
+    rows = [
+        {"topic": topic, "payload": body, "created_at": now} for topic, body in outbox_rows(events)
+    ]
+    await conn.execute(insert(outbox), rows)
+    return len(rows)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -174,11 +175,14 @@ inventory_movements = Table(
     Column("location_id", Integer, nullable=False),
     Column("kind", String(16), nullable=False),
     Column("delta", Integer, nullable=False),
-    Column("event_id", String(200), nullable=True, unique=True),
+    Column("event_id", String(200), nullable=True),
     Column("reason", String(200), nullable=True),
     Column("as_of", Timestamp, nullable=True),
     Column("recorded_at", Timestamp, nullable=False),
+    # Whose event id it is (domain Actor.caller_id): ids are unique per caller, not globally.
+    Column("scope", String(100), nullable=True),
     Index("ix_inventory_movements_position", "variant_id", "location_id", "recorded_at"),
+    UniqueConstraint("scope", "event_id", name="uq_inventory_movements_scope_event_id"),
 )
 
 incoming_supply = Table(
@@ -216,4 +220,18 @@ outbox = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("published_at", Timestamp, nullable=True),
     Index("ix_outbox_unpublished", "published_at", "id"),
+)
+
+# Scoped idempotency keys (domain/idempotency.py): one row per (caller, operation, key),
+# written in the transaction of the work it guards, with a hash of the request and a
+# reference to its result.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(100), primary_key=True),
+    Column("operation", String(64), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("result_ref", String(200), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
 )

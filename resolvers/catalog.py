@@ -26,12 +26,14 @@ from domain.errors import DomainError
 from domain.inventory.model import InventoryView
 from domain.money import round_money
 from persistence.reads import catalog as reads
+from resolvers import visibility
 from resolvers.context import Context
 from resolvers.errors import checked_cursor
 from resolvers.ids import cursor
 from resolvers.lookahead import selects
 from resolvers.pagination import Connection, connection, empty_connection, page_size
 from resolvers.results import Result
+from resolvers.visibility import channel_filter
 
 if TYPE_CHECKING:
     from schema.inputs import CategoryInput, ChannelInput, ProductCreateInput, ProductFilter
@@ -48,9 +50,7 @@ class Money:
 async def channels(ctx: Context) -> list[Channel]:
     ref = await ctx.reference_data()
     found = sorted(ref.channels_by_id.values(), key=lambda c: c.id)
-    if ctx.token is not None and ctx.token.channel is not None:
-        return [c for c in found if c.code == ctx.token.channel]
-    return found
+    return [c for c in found if ctx.actor.sees_channel(c.code)]
 
 
 async def products(
@@ -63,6 +63,7 @@ async def products(
 ) -> Connection[Product]:
     ref = await ctx.reference_data()
     after_key = checked_cursor(after)
+    channel = channel_filter(ctx, channel)
     channel_id = None
     if channel is not None:
         found = ref.channels_by_code.get(channel)
@@ -113,13 +114,11 @@ async def _prefetch_variants(
 
 
 async def product_by_handle(ctx: Context, handle: str) -> Product | None:
-    product: Product | None = await ctx.loaders.product_by_handle.load(handle)
-    return product
+    return await visibility.product(ctx, await ctx.loaders.product_by_handle.load(handle))
 
 
 async def variant_by_sku(ctx: Context, sku: str) -> Variant | None:
-    variant: Variant | None = await ctx.loaders.variant_by_sku.load(sku)
-    return variant
+    return await visibility.variant(ctx, await ctx.loaders.variant_by_sku.load(sku))
 
 
 def product_variants(ctx: Context, product: Product) -> list[Variant] | Awaitable[list[Variant]]:

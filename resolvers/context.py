@@ -70,10 +70,15 @@ class Context:
 
     @property
     def actor(self) -> Actor:
-        if self.token is None:
-            return Actor()
+        """The caller as the domain sees it; anonymous callers hold no scope at all."""
+        token = self.token
+        if token is None:
+            return Actor(name="anonymous", scopes=frozenset())
         return Actor(
-            name=f"{self.token.kind.value}:{self.token.name}",
-            channel=self.token.channel,
-            location=self.token.location,
+            name=f"{token.kind.value}:{token.name}",
+            channel=token.channel,
+            location=token.location,
+            token_id=token.id,
+            kind=token.kind.value,
+            scopes=token.scopes,
         )

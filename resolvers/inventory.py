@@ -23,7 +23,7 @@ from resolvers.errors import checked_cursor
 from resolvers.ids import cursor
 from resolvers.pagination import Connection, connection, empty_connection, page_size
 from resolvers.results import Result
-from resolvers.scope import location_filter
+from resolvers.visibility import channel_locations, location_filter
 
 if TYPE_CHECKING:
     from schema.inputs import InventoryAdjustInput, InventorySetInput, InventoryViewInput
@@ -35,19 +35,20 @@ async def positions(
     location = location_filter(ctx, location)
     after_key = checked_cursor(after, 2)
     limit = page_size(first, 50)
+    within = await channel_locations(ctx)
     location_id = None
     if location is not None:
         found = (await ctx.reference_data()).locations_by_code.get(location)
-        if found is None:
+        if found is None or (within is not None and found.id not in within):
             return empty_connection()
         location_id = found.id
     key = (after_key[0], after_key[1]) if after_key else None
     async with ctx.db.read() as conn:
-        rows = await reads.position_page(conn, sku, location_id, key, limit + 1)
+        rows = await reads.position_page(conn, sku, location_id, key, limit + 1, within)
 
     async def count() -> int:
         async with ctx.db.read() as conn:
-            return await reads.position_count(conn, sku, location_id)
+            return await reads.position_count(conn, sku, location_id, within)
 
     return connection(
         rows, limit, lambda p: cursor(p.variant_id, p.location_id), key is not None, count

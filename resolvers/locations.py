@@ -22,12 +22,13 @@ if TYPE_CHECKING:
 async def locations(ctx: Context, first: int | None, after: str | None) -> Connection[Location]:
     after_key = checked_cursor(after)
     limit = page_size(first, 50)
+    only = ctx.actor.location  # a location-bound token sees its own location
     async with ctx.db.read() as conn:
-        rows = await reads.location_page(conn, after_key[0] if after_key else None, limit + 1)
+        rows = await reads.location_page(conn, after_key[0] if after_key else None, limit + 1, only)
 
     async def count() -> int:
         async with ctx.db.read() as conn:
-            return await reads.location_count(conn)
+            return await reads.location_count(conn, only)
 
     return connection(rows, limit, lambda loc: cursor(loc.id), after_key is not None, count)
 

@@ -21,7 +21,7 @@ def viewer(ctx: Context) -> ApiToken | None:
 async def api_token_create(ctx: Context, data: ApiTokenInput) -> TokenResult:
     cmd = CreateToken(data.name, data.kind, tuple(data.scopes), data.channel, data.location)
     try:
-        token, secret = await handlers.create_token(cmd, ctx.uow())
+        token, secret = await handlers.create_token(cmd, ctx.uow(), ctx.actor)
     except DomainError as error:
         return TokenResult(user_errors=error.errors)
     return TokenResult(token, secret)

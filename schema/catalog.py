@@ -12,6 +12,8 @@ from resolvers import availability as availability_resolvers
 from resolvers import catalog as r
 from resolvers import ids
 from schema.common import Info, Money, Node, PageInfo, UserError
+from schema.inputs import CategoryInput, ChannelInput, ProductCreateInput, ProductFilter
+from schema.policy import CATALOG, COST, PUBLIC, guard, needs
 
 if TYPE_CHECKING:
     from schema.inventory import InventoryView, SkuAvailability
@@ -20,6 +22,13 @@ InventoryViewRef = Annotated["InventoryView", strawberry.lazy("schema.inventory"
 SkuAvailabilityRef = Annotated["SkuAvailability", strawberry.lazy("schema.inventory")]
 
 
+@guard(
+    id=CATALOG,
+    code=CATALOG,
+    name=CATALOG,
+    currency=CATALOG,
+    inventoryView=needs("inventory:read", no_location_binding=True),
+)
 @strawberry.type(description="A sales channel (web, app, marketplace, POS) with its currency.")
 class Channel(Node):
     code: str
@@ -41,6 +50,7 @@ class Channel(Node):
         return isinstance(obj, model.Channel)
 
 
+@guard(id=CATALOG, code=CATALOG, name=CATALOG, parent=CATALOG)
 @strawberry.type
 class Category(Node):
     code: str
@@ -59,6 +69,14 @@ class Category(Node):
         return isinstance(obj, model.Category)
 
 
+@guard(
+    id=CATALOG,
+    handle=CATALOG,
+    title=CATALOG,
+    description=CATALOG,
+    category=CATALOG,
+    variants=CATALOG,
+)
 @strawberry.type
 class Product(Node):
     handle: str
@@ -82,6 +100,17 @@ class Product(Node):
         return isinstance(obj, model.Product)
 
 
+@guard(
+    id=CATALOG,
+    sku=CATALOG,
+    title=CATALOG,
+    isKit=CATALOG,
+    unitCost=COST,
+    product=CATALOG,
+    price=needs("catalog:read", channel_arg="channel"),
+    kitComponents=CATALOG,
+    availability=needs("inventory:read", no_location_binding=True, channel_arg="channel"),
+)
 @strawberry.type(description="A sellable SKU. Kits are bundles of other variants.")
 class Variant(Node):
     sku: str
@@ -92,7 +121,9 @@ class Variant(Node):
     def id(root: strawberry.Parent[model.Variant]) -> strawberry.ID:  # type: ignore[misc]
         return strawberry.ID(ids.global_id("Variant", root.id))
 
-    unit_cost: Decimal | None = strawberry.field(description="Unit cost, for margin reporting.")
+    unit_cost: Decimal | None = strawberry.field(
+        description="Unit cost, for margin reporting. Needs catalog:write or finance:read."
+    )
 
     @strawberry.field
     async def product(root: strawberry.Parent[model.Variant], info: Info) -> Product:  # type: ignore[misc]
@@ -119,6 +150,7 @@ class Variant(Node):
         return isinstance(obj, model.Variant)
 
 
+@guard(variant=CATALOG, quantity=CATALOG)
 @strawberry.type
 class KitComponent:
     quantity: int
@@ -128,12 +160,14 @@ class KitComponent:
         return await r.kit_component_variant(info.context, root)  # type: ignore[return-value]
 
 
+@guard(cursor=CATALOG, node=CATALOG)
 @strawberry.type
 class ProductEdge:
     cursor: str
     node: Product
 
 
+@guard(edges=CATALOG, pageInfo=CATALOG, totalCount=CATALOG)
 @strawberry.type
 class ProductConnection:
     edges: list[ProductEdge]
@@ -144,19 +178,76 @@ class ProductConnection:
         return int(await root.count())
 
 
+@guard(product=PUBLIC, userErrors=PUBLIC)
 @strawberry.type
 class ProductPayload:
     product: Product | None
     user_errors: list[UserError]
 
 
+@guard(channel=PUBLIC, userErrors=PUBLIC)
 @strawberry.type
 class ChannelPayload:
     channel: Channel | None
     user_errors: list[UserError]
 
 
+@guard(category=PUBLIC, userErrors=PUBLIC)
 @strawberry.type
 class CategoryPayload:
     category: Category | None
     user_errors: list[UserError]
+
+
+@guard(
+    channels=CATALOG,
+    products=needs("catalog:read", channel_arg="channel"),
+    product=CATALOG,
+    variant=CATALOG,
+)
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Sales channels (a channel-bound token sees its own).")
+    async def channels(self, info: Info) -> list[Channel]:
+        return await r.channels(info.context)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Products, filtered; `channel` keeps those priced there (a channel-bound "
+        "token always sees its own channel's assortment)."
+    )
+    async def products(
+        self,
+        info: Info,
+        channel: str | None = None,
+        filter: ProductFilter | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> ProductConnection:
+        return await r.products(info.context, info, channel, filter, first, after)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def product(self, info: Info, handle: str) -> Product | None:
+        return await r.product_by_handle(info.context, handle)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def variant(self, info: Info, sku: str) -> Variant | None:
+        return await r.variant_by_sku(info.context, sku)  # type: ignore[return-value]
+
+
+CATALOG_WRITE = needs("catalog:write", unbound_only=True)
+
+
+@guard(productCreate=CATALOG_WRITE, channelCreate=CATALOG_WRITE, categoryCreate=CATALOG_WRITE)
+@strawberry.type
+class CatalogMutation:
+    @strawberry.mutation
+    async def product_create(self, info: Info, input: ProductCreateInput) -> ProductPayload:
+        return await r.product_create(info.context, input)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Open a sales channel (starts with an empty inventory view).")
+    async def channel_create(self, info: Info, input: ChannelInput) -> ChannelPayload:
+        return await r.channel_create(info.context, input)  # type: ignore[return-value]
+
+    @strawberry.mutation
+    async def category_create(self, info: Info, input: CategoryInput) -> CategoryPayload:
+        return await r.category_create(info.context, input)  # type: ignore[return-value]

@@ -10,6 +10,7 @@ import strawberry
 from domain import errors as domain_errors
 from domain.locations.model import LocationKind as DomainLocationKind
 from resolvers.context import Context
+from schema.policy import PUBLIC, guard
 
 Info: TypeAlias = strawberry.Info[Context, None]
 
@@ -17,11 +18,15 @@ ErrorCode = strawberry.enum(domain_errors.ErrorCode, name="ErrorCode")
 LocationKind = strawberry.enum(DomainLocationKind, name="LocationKind")
 
 
+# Node.id is public: `node(id:)` returns null unless the token may read the concrete type
+# (its `Type.id` policy) and see that row, so the interface field reveals nothing.
+@guard(id=PUBLIC)
 @strawberry.interface(description="An object with an opaque, stable global ID.")
 class Node:
     id: strawberry.ID
 
 
+@guard(hasNextPage=PUBLIC, hasPreviousPage=PUBLIC, startCursor=PUBLIC, endCursor=PUBLIC)
 @strawberry.type(description="Relay pagination details.")
 class PageInfo:
     has_next_page: bool
@@ -30,6 +35,7 @@ class PageInfo:
     end_cursor: str | None
 
 
+@guard(field=PUBLIC, code=PUBLIC, message=PUBLIC)
 @strawberry.type(description="A problem with the input: where (`field` path), what (`code`), why.")
 class UserError:
     field: list[str] | None
@@ -37,12 +43,14 @@ class UserError:
     message: str
 
 
+@guard(amount=PUBLIC, currency=PUBLIC)
 @strawberry.type(description="An amount in a currency, rounded half-even to its minor unit.")
 class Money:
     amount: Decimal
     currency: str
 
 
+@guard(latitude=PUBLIC, longitude=PUBLIC)
 @strawberry.type
 class GeoPoint:
     latitude: float
@@ -68,6 +76,17 @@ class AddressInput:
     geo: GeoPointInput | None = None
 
 
+@guard(
+    line1=PUBLIC,
+    city=PUBLIC,
+    postalCode=PUBLIC,
+    country=PUBLIC,
+    name=PUBLIC,
+    line2=PUBLIC,
+    region=PUBLIC,
+    phone=PUBLIC,
+    geo=PUBLIC,
+)
 @strawberry.type
 class Address:
     line1: str

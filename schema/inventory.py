@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import date, datetime
 from typing import Any
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from domain.inventory import model
 from domain.inventory.ingest import BatchResult
+from resolvers import availability as availability_resolvers
 from resolvers import ids
 from resolvers import inventory as r
-from schema.common import Info, LocationKind, Node, PageInfo, UserError
+from resolvers.inventory_upload import inventory_upload as upload_counts
+from schema.common import GeoPointInput, Info, LocationKind, Node, PageInfo, UserError
+from schema.inputs import InventoryAdjustInput, InventorySetInput, InventoryViewInput
 from schema.locations import Location
+from schema.policy import CHANNEL_STOCK, INVENTORY, PUBLIC, guard, needs
+from subscriptions import resolvers as subscription_resolvers
+
+# A channel's view is channel configuration and lists other locations.
+VIEW = needs("inventory:read", no_location_binding=True)
 
 
+@guard(quantity=INVENTORY, expectedAt=INVENTORY, reference=INVENTORY, location=INVENTORY)
 @strawberry.type(description="Expected supply, e.g. an open purchase order.")
 class IncomingSupply:
     quantity: int
@@ -26,6 +37,18 @@ class IncomingSupply:
         return await r.incoming_location(info.context, root)  # type: ignore[return-value]
 
 
+@guard(
+    sku=INVENTORY,
+    available=INVENTORY,
+    updatedAt=INVENTORY,
+    onHand=INVENTORY,
+    allocated=INVENTORY,
+    reserved=INVENTORY,
+    safetyStock=INVENTORY,
+    unsellable=INVENTORY,
+    location=INVENTORY,
+    incoming=INVENTORY,
+)
 @strawberry.type(
     description="One SKU at one location. "
     "available = max(0, onHand - allocated - reserved - safetyStock - unsellable)"
@@ -64,12 +87,14 @@ class InventoryPosition:
         return await r.position_incoming(info.context, root)  # type: ignore[return-value]
 
 
+@guard(cursor=INVENTORY, node=INVENTORY)
 @strawberry.type
 class InventoryPositionEdge:
     cursor: str
     node: InventoryPosition
 
 
+@guard(edges=INVENTORY, pageInfo=INVENTORY, totalCount=INVENTORY)
 @strawberry.type
 class InventoryPositionConnection:
     edges: list[InventoryPositionEdge]
@@ -80,6 +105,7 @@ class InventoryPositionConnection:
         return int(await root.count())
 
 
+@guard(applied=PUBLIC, duplicates=PUBLIC, stale=PUBLIC, clamped=PUBLIC, userErrors=PUBLIC)
 @strawberry.type(description="Outcome of a batch of inventory updates.")
 class InventoryUpdateResult:
     applied: int = strawberry.field(description="Updates that changed state.")
@@ -94,6 +120,16 @@ class InventoryUpdateResult:
         return root.errors or []  # type: ignore[return-value]
 
 
+@guard(
+    id=VIEW,
+    code=VIEW,
+    safetyBuffer=VIEW,
+    safetyBufferPercent=VIEW,
+    maxAvailable=VIEW,
+    locations=VIEW,
+    excludedSkus=VIEW,
+    excludedLocationKinds=VIEW,
+)
 @strawberry.type(description="A channel's virtual view of stock.")
 class InventoryView(Node):
     code: str
@@ -124,12 +160,14 @@ class InventoryView(Node):
         return isinstance(obj, model.InventoryView)
 
 
+@guard(inventoryView=PUBLIC, userErrors=PUBLIC)
 @strawberry.type
 class InventoryViewPayload:
     inventory_view: InventoryView | None
     user_errors: list[UserError]
 
 
+@guard(location=CHANNEL_STOCK, available=CHANNEL_STOCK, distanceKm=CHANNEL_STOCK)
 @strawberry.type
 class LocationAvailability:
     location: Location
@@ -137,6 +175,15 @@ class LocationAvailability:
     distance_km: float | None = strawberry.field(description="From `near`, when given.")
 
 
+@guard(
+    sku=CHANNEL_STOCK,
+    channel=CHANNEL_STOCK,
+    available=CHANNEL_STOCK,
+    shipAvailable=CHANNEL_STOCK,
+    pickupAvailable=CHANNEL_STOCK,
+    locations=CHANNEL_STOCK,
+    nextIncoming=CHANNEL_STOCK,
+)
 @strawberry.type
 class SkuAvailability:
     sku: str
@@ -152,9 +199,119 @@ class SkuAvailability:
     )
 
 
+@guard(sku=CHANNEL_STOCK, channel=CHANNEL_STOCK, available=CHANNEL_STOCK, at=CHANNEL_STOCK)
 @strawberry.type
 class AvailabilityEvent:
     sku: str
     channel: str
     available: int
     at: datetime
+
+
+# Channel ATP: a channel-bound token asks for its own channel only.
+CHANNEL_ATP = needs("inventory:read", no_location_binding=True, channel_arg="channel")
+
+
+@guard(inventoryPositions=INVENTORY, availability=CHANNEL_ATP)
+@strawberry.type
+class InventoryQuery:
+    @strawberry.field(
+        description="Positions by SKU and/or location, paginated (a location-bound token "
+        "sees its own location)."
+    )
+    async def inventory_positions(
+        self,
+        info: Info,
+        sku: str | None = None,
+        location: str | None = None,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> InventoryPositionConnection:
+        return await r.positions(info.context, sku, location, first, after)  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="Channel ATP for SKUs; `near`/`radiusKm` limit and order locations."
+    )
+    async def availability(
+        self,
+        info: Info,
+        channel: str,
+        skus: list[str],
+        near: GeoPointInput | None = None,
+        radius_km: float | None = None,
+    ) -> list[SkuAvailability]:
+        return await availability_resolvers.availability(  # type: ignore[return-value]
+            info.context, info, channel, skus, near, radius_km
+        )
+
+
+INVENTORY_WRITE = needs("inventory:write")
+
+
+@guard(
+    inventoryViewUpsert=needs("inventory:write", unbound_only=True),
+    inventorySet=INVENTORY_WRITE,
+    inventoryAdjust=INVENTORY_WRITE,
+    inventoryUpload=INVENTORY_WRITE,
+    incomingSupplyAdd=INVENTORY_WRITE,
+)
+@strawberry.type
+class InventoryMutation:
+    @strawberry.mutation(
+        description="Create or replace a channel's inventory view (unbound tokens only)."
+    )
+    async def inventory_view_upsert(
+        self,
+        info: Info,
+        channel: str,
+        input: InventoryViewInput,
+    ) -> InventoryViewPayload:
+        return await r.inventory_view_upsert(info.context, channel, input)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Absolute counts as of a time; up to 10,000 per call.")
+    async def inventory_set(
+        self, info: Info, updates: list[InventorySetInput]
+    ) -> InventoryUpdateResult:
+        return await r.inventory_set(info.context, updates)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Idempotent deltas by eventId; up to 10,000 per call.")
+    async def inventory_adjust(
+        self, info: Info, updates: list[InventoryAdjustInput]
+    ) -> InventoryUpdateResult:
+        return await r.inventory_adjust(info.context, updates)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Absolute counts from a CSV file (multipart upload), applied like "
+        "inventorySet in batches of 5,000, each batch atomic; re-sending the file is safe. "
+        "Header: sku,location,on_hand,as_of[,unsellable][,safety_stock]; as_of is ISO 8601 "
+        'with offset. userErrors name the CSV line (the header is line 1): field ["file",'
+        '"line","<N>","<column>"], without the column for a whole-line problem, ["file"] for '
+        "the file; at most 1,000 are listed."
+    )
+    async def inventory_upload(self, info: Info, file: Upload) -> InventoryUpdateResult:
+        return await upload_counts(info.context, file)  # type: ignore[arg-type,return-value]
+
+    @strawberry.mutation
+    async def incoming_supply_add(
+        self,
+        info: Info,
+        sku: str,
+        location: str,
+        quantity: int,
+        expected_at: date,
+        reference: str | None = None,
+    ) -> InventoryUpdateResult:
+        return await r.incoming_supply_add(  # type: ignore[return-value]
+            info.context, sku, location, quantity, expected_at, reference
+        )
+
+
+@guard(availabilityChanged=CHANNEL_ATP)
+@strawberry.type
+class InventorySubscription:
+    @strawberry.subscription(description="ATP feed for a channel: fires when a SKU's ATP moves.")
+    async def availability_changed(
+        self, info: Info, channel: str, skus: list[str] | None = None
+    ) -> AsyncGenerator[AvailabilityEvent, None]:
+        async for event in subscription_resolvers.availability_changed(info.context, channel, skus):
+            yield event  # type: ignore[misc]

@@ -8,9 +8,26 @@ import strawberry
 
 from domain.locations import model
 from resolvers import ids
-from schema.common import Address, GeoPoint, LocationKind, Node, PageInfo, UserError
+from resolvers import locations as r
+from schema.common import Address, GeoPoint, Info, LocationKind, Node, PageInfo, UserError
+from schema.inputs import LocationInput
+from schema.policy import CATALOG, PUBLIC, guard, needs
+
+OPERATIONS = needs("inventory:read", "orders:read", "fulfillment:write")
 
 
+@guard(
+    id=CATALOG,
+    code=CATALOG,
+    name=CATALOG,
+    kind=CATALOG,
+    geo=CATALOG,
+    canShip=CATALOG,
+    canPickup=CATALOG,
+    dailyCapacity=OPERATIONS,
+    openFulfillments=OPERATIONS,
+    address=CATALOG,
+)
 @strawberry.type(description="A warehouse, store, 3PL, dropship vendor, dark store or locker.")
 class Location(Node):
     code: str
@@ -34,12 +51,14 @@ class Location(Node):
         return isinstance(obj, model.Location)
 
 
+@guard(cursor=CATALOG, node=CATALOG)
 @strawberry.type
 class LocationEdge:
     cursor: str
     node: Location
 
 
+@guard(edges=CATALOG, pageInfo=CATALOG, totalCount=CATALOG)
 @strawberry.type
 class LocationConnection:
     edges: list[LocationEdge]
@@ -50,7 +69,26 @@ class LocationConnection:
         return int(await root.count())
 
 
+@guard(location=PUBLIC, userErrors=PUBLIC)
 @strawberry.type
 class LocationPayload:
     location: Location | None
     user_errors: list[UserError]
+
+
+@guard(locations=CATALOG)
+@strawberry.type
+class LocationsQuery:
+    @strawberry.field(description="Locations (a location-bound token sees its own).")
+    async def locations(
+        self, info: Info, first: int | None = 50, after: str | None = None
+    ) -> LocationConnection:
+        return await r.locations(info.context, first, after)  # type: ignore[return-value]
+
+
+@guard(locationCreate=needs("catalog:write", unbound_only=True))
+@strawberry.type
+class LocationsMutation:
+    @strawberry.mutation
+    async def location_create(self, info: Info, input: LocationInput) -> LocationPayload:
+        return await r.location_create(info.context, input)  # type: ignore[return-value]

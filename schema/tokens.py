@@ -9,9 +9,22 @@ import strawberry
 
 from domain.tokens import model
 from resolvers import ids
-from schema.common import UserError
+from resolvers import tokens as r
+from schema.common import Info, UserError
+from schema.inputs import ApiTokenInput
+from schema.policy import PUBLIC, guard, needs
 
 
+# Reachable only as the caller's own token (`viewer`) or the one it just minted.
+@guard(
+    id=PUBLIC,
+    name=PUBLIC,
+    kind=PUBLIC,
+    scopes=PUBLIC,
+    channel=PUBLIC,
+    location=PUBLIC,
+    createdAt=PUBLIC,
+)
 @strawberry.type(description="An API token. Its secret is shown once, at creation.")
 class ApiToken:
     name: str
@@ -36,8 +49,28 @@ class ApiToken:
         return isinstance(obj, model.ApiToken)
 
 
+@guard(token=PUBLIC, secret=PUBLIC, userErrors=PUBLIC)
 @strawberry.type
 class ApiTokenPayload:
     token: ApiToken | None
     secret: str | None = strawberry.field(description="Shown once; only its hash is stored.")
     user_errors: list[UserError]
+
+
+@guard(viewer=PUBLIC)
+@strawberry.type
+class TokensQuery:
+    @strawberry.field(description="The token making this request; null when anonymous.")
+    def viewer(self, info: Info) -> ApiToken | None:
+        return r.viewer(info.context)  # type: ignore[return-value]
+
+
+@guard(apiTokenCreate=needs("tokens:write"))
+@strawberry.type
+class TokensMutation:
+    @strawberry.mutation(
+        description="Issue a token; the secret is in this response only. A token can mint "
+        "only tokens holding a subset of its own scopes, bound as narrowly or more."
+    )
+    async def api_token_create(self, info: Info, input: ApiTokenInput) -> ApiTokenPayload:
+        return await r.api_token_create(info.context, input)  # type: ignore[return-value]

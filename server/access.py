@@ -1,13 +1,16 @@
-"""Authorization, in one place: what each part of a document needs, checked before execution.
+"""Authorization, in one place: what a document needs, decided by the type owning each field.
 
-Every type and root field that needs a scope is listed here. The requirements of a
-document are computed once per (query text, operation) and cached, so the check costs
-a dict lookup per request; channel arguments are compared with the token's binding.
+Policies are declared beside each type (schema/policy.py). For a document, every field
+is looked up by its owner type — so `... on Variant { unitCost }` under `node` needs what
+`Variant.unitCost` needs — fragments included. The result is computed once per (query
+text, operation) and cached; a request then costs a check of a handful of policies
+against its token. A field without a policy is refused (fail closed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -16,13 +19,13 @@ from graphql import (
     DocumentNode,
     FieldNode,
     GraphQLSchema,
+    ObjectValueNode,
     OperationDefinitionNode,
     StringValueNode,
     TypeInfo,
     TypeInfoVisitor,
     VariableNode,
     Visitor,
-    get_named_type,
     parse,
     visit,
 )
@@ -31,64 +34,30 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from resolvers.errors import forbidden, unauthenticated
+from domain.tokens.model import ApiToken
+from resolvers.errors import ApiError, forbidden, unauthenticated
+from schema.policy import PUBLIC, Policy, policy_table, refusal
 
-# Selecting any field of these types needs the scope.
-TYPE_SCOPES: dict[str, str] = {
-    "Product": "catalog:read",
-    "Variant": "catalog:read",
-    "Category": "catalog:read",
-    "Channel": "catalog:read",
-    "KitComponent": "catalog:read",
-    "Location": "catalog:read",
-    "InventoryPosition": "inventory:read",
-    "InventoryView": "inventory:read",
-    "SkuAvailability": "inventory:read",
-    "AvailabilityEvent": "inventory:read",
-    "IncomingSupply": "inventory:read",
-}
+log = logging.getLogger("orchestra.access")
 
-# Root fields (mutations mostly) and the scope each needs.
-FIELD_SCOPES: dict[tuple[str, str], str] = {
-    ("Mutation", "productCreate"): "catalog:write",
-    ("Mutation", "channelCreate"): "catalog:write",
-    ("Mutation", "categoryCreate"): "catalog:write",
-    ("Mutation", "locationCreate"): "catalog:write",
-    ("Mutation", "inventoryViewUpsert"): "inventory:write",
-    ("Mutation", "inventorySet"): "inventory:write",
-    ("Mutation", "inventoryAdjust"): "inventory:write",
-    ("Mutation", "inventoryUpload"): "inventory:write",
-    ("Mutation", "incomingSupplyAdd"): "inventory:write",
-    ("Mutation", "apiTokenCreate"): "tokens:write",
-    ("Query", "inventoryPositions"): "inventory:read",
-    ("Query", "availability"): "inventory:read",
-    ("Subscription", "availabilityChanged"): "inventory:read",
-}
-
-# Fields whose `channel` argument a channel-bound token must match.
-CHANNEL_ARGUMENT_FIELDS = frozenset(
-    {
-        ("Query", "products"),
-        ("Query", "availability"),
-        ("Variant", "price"),
-        ("Variant", "availability"),
-        ("Mutation", "inventoryViewUpsert"),
-        ("Subscription", "availabilityChanged"),
-    }
-)
-
-# Anonymous callers may run documents that need nothing (introspection, `viewer`).
-ANONYMOUS_ROOT_FIELDS = frozenset({"__schema", "__type", "__typename", "viewer", "apiLimits"})
-
+ROOT_TYPES = frozenset({"Query", "Mutation", "Subscription"})
 
 # Root fields whose answers are catalog data only (no stock, no per-token data).
 CATALOG_ROOT_FIELDS = frozenset({"products", "product", "variant", "channels", "__typename"})
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelArgument:
+    coordinate: str
+    path: tuple[str, ...]  # argument name, then keys into an input object
+    value: ast.ValueNode
+
+
+@dataclass(frozen=True, slots=True)
 class Requirements:
-    scopes: frozenset[str]
-    channel_args: tuple[ast.ValueNode, ...]
+    policies: Mapping[Policy, str]  # each distinct policy, with one coordinate needing it
+    channel_args: tuple[ChannelArgument, ...]
+    uncovered: tuple[str, ...]
     needs_token: bool
     catalog_only: bool = False
 
@@ -96,36 +65,52 @@ class Requirements:
 def requirements(
     schema: GraphQLSchema, document: DocumentNode, operation: str | None
 ) -> Requirements:
+    table = policy_table(schema)
     type_info = TypeInfo(schema)
-    scopes: set[str] = set()
-    channel_args: list[ast.ValueNode] = []
+    policies: dict[Policy, str] = {}
+    channel_args: list[ChannelArgument] = []
+    uncovered: list[str] = []
     roots: set[str] = set()
 
     class Collect(Visitor):
         def enter_field(self, node: FieldNode, *_: Any) -> None:
             parent = type_info.get_parent_type()
-            field_type = type_info.get_type()
-            if parent is None:
+            name = node.name.value
+            if parent is None or name.startswith("__") or parent.name.startswith("__"):
+                return  # introspection and __typename are public
+            coordinate = f"{parent.name}.{name}"
+            if parent.name in ROOT_TYPES:
+                roots.add(name)
+            policy = table.get((parent.name, name))
+            if policy is None:
+                uncovered.append(coordinate)
                 return
-            key = (parent.name, node.name.value)
-            if parent.name in ("Query", "Mutation", "Subscription"):
-                roots.add(node.name.value)
-            if key in FIELD_SCOPES:
-                scopes.add(FIELD_SCOPES[key])
-            if field_type is not None:
-                named = get_named_type(field_type)
-                if named is not None and named.name in TYPE_SCOPES:
-                    scopes.add(TYPE_SCOPES[named.name])
-            if key in CHANNEL_ARGUMENT_FIELDS:
-                for argument in node.arguments or ():
-                    if argument.name.value == "channel":
-                        channel_args.append(argument.value)
+            if policy is not PUBLIC and policy not in policies:
+                policies[policy] = coordinate
+            if policy.channel_arg is not None:
+                found = _argument(node, policy.channel_arg)
+                if found is not None:
+                    path, value = found
+                    channel_args.append(ChannelArgument(coordinate, path, value))
 
     for definition in _relevant(document, operation):
         visit(definition, TypeInfoVisitor(type_info, Collect()))
-    needs_token = bool(scopes) or not roots <= ANONYMOUS_ROOT_FIELDS
-    catalog_only = bool(roots) and roots <= CATALOG_ROOT_FIELDS and scopes <= {"catalog:read"}
-    return Requirements(frozenset(scopes), tuple(channel_args), needs_token, catalog_only)
+    needs_token = any(not policy.public for policy in policies)
+    catalog_only = (
+        bool(roots)
+        and roots <= CATALOG_ROOT_FIELDS
+        and all(policy.any_of <= {"catalog:read"} for policy in policies)
+    )
+    return Requirements(
+        policies, tuple(channel_args), tuple(sorted(set(uncovered))), needs_token, catalog_only
+    )
+
+
+def _argument(node: FieldNode, dotted: str) -> tuple[tuple[str, ...], ast.ValueNode] | None:
+    """The AST value of the argument a dotted path (`arg` or `arg.key…`) starts at."""
+    path = tuple(dotted.split("."))
+    value = next((a.value for a in node.arguments or () if a.name.value == path[0]), None)
+    return None if value is None else (path, value)
 
 
 def _relevant(document: DocumentNode, operation: str | None) -> Iterator[ast.DefinitionNode]:
@@ -145,16 +130,6 @@ def _cached(schema: GraphQLSchema, query: str, operation: str | None) -> Require
     return requirements(schema, parse(query), operation)
 
 
-def channel_values(args: tuple[ast.ValueNode, ...], variables: dict[str, Any] | None) -> set[Any]:
-    values: set[Any] = set()
-    for node in args:
-        if isinstance(node, StringValueNode):
-            values.add(node.value)
-        elif isinstance(node, VariableNode):
-            values.add((variables or {}).get(node.name.value))
-    return values
-
-
 def document_requirements(ctx: Any) -> Requirements | None:
     """What the execution context's document needs (cached per query text)."""
     if ctx.graphql_document is None or ctx.query is None:
@@ -162,8 +137,62 @@ def document_requirements(ctx: Any) -> Requirements | None:
     return _cached(ctx.schema._schema, ctx.query, ctx.operation_name)
 
 
+def check(
+    needed: Requirements, token: ApiToken | None, variables: Mapping[str, Any] | None
+) -> ApiError | None:
+    """The error refusing the whole operation, or None when the token may run it."""
+    if needed.uncovered:
+        log.error("fields without an access policy were requested: %s", needed.uncovered)
+        return forbidden(f"No access policy is declared for {', '.join(needed.uncovered)}.")
+    if token is None:
+        return unauthenticated() if needed.needs_token else None
+    lacking: list[str] = []
+    for policy, coordinate in needed.policies.items():
+        reason = refusal(policy, token)
+        if reason == "scope":
+            lacking.append(f"{coordinate} needs {policy.describe()}")
+        elif reason == "unbound":
+            return forbidden(
+                f"{coordinate} changes configuration shared by every channel and location; "
+                "a channel- or location-bound token may not use it."
+            )
+        elif reason == "location":
+            return forbidden(
+                f"{coordinate} includes other locations' stock; a location-bound token may "
+                "read its own location through inventoryPositions."
+            )
+    if lacking:
+        return forbidden("This token lacks a scope: " + "; ".join(sorted(lacking)) + ".")
+    if token.channel is not None:
+        for argument in needed.channel_args:
+            value = _value(argument, variables)
+            if value is not None and value != token.channel:
+                return forbidden(
+                    f"This token is bound to channel {token.channel!r} "
+                    f"({argument.coordinate} asked for another)."
+                )
+    return None
+
+
+def _value(argument: ChannelArgument, variables: Mapping[str, Any] | None) -> Any:
+    node: Any = argument.value
+    path = list(argument.path[1:])
+    # Walk the literal as far as it goes; a variable holds the rest of the path.
+    while isinstance(node, ObjectValueNode) and path:
+        key = path.pop(0)
+        node = next((f.value for f in node.fields if f.name.value == key), None)
+    if isinstance(node, StringValueNode):
+        return node.value
+    if isinstance(node, VariableNode):
+        value: Any = (variables or {}).get(node.name.value)
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        return value
+    return None
+
+
 class AccessGuard(SchemaExtension):
-    """Refuses the whole operation before execution when a scope or binding is missing."""
+    """Refuses the whole operation before execution when a policy is not met."""
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
@@ -180,14 +209,4 @@ class AccessGuard(SchemaExtension):
     def _check(needed: Requirements, context: Any, variables: dict[str, Any] | None) -> Any:
         if getattr(context, "auth_error", None):
             return unauthenticated(context.auth_error)
-        token = getattr(context, "token", None)
-        if token is None:
-            return unauthenticated() if needed.needs_token else None
-        missing = sorted(needed.scopes - token.scopes)
-        if missing:
-            return forbidden(f"This token lacks the scope(s): {', '.join(missing)}.")
-        if token.channel is not None and needed.channel_args:
-            others = channel_values(needed.channel_args, variables) - {token.channel}
-            if others:
-                return forbidden(f"This token is bound to channel {token.channel!r}.")
-        return None
+        return check(needed, getattr(context, "token", None), variables)

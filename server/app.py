@@ -5,28 +5,21 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema import BaseSchema
-from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.unset import UNSET
 
 from persistence.database import Database
-from resolvers.context import Context
 from resolvers.reference import ReferenceCache
 from schema.root import build_schema
 from server.access import AccessGuard
-from server.auth import Authenticator, InvalidToken
+from server.auth import Authenticator
+from server.graphql_http import OrchestraGraphQL
 from server.masking import MaskUnexpectedErrors
 from server.query_limits import query_limit_extensions
 from server.request_limits import install_request_limits
@@ -81,54 +74,6 @@ class Services:
         await self.db.dispose()
 
 
-class OrchestraGraphQL(GraphQL[Context, None]):
-    def __init__(self, schema: BaseSchema, services: Services) -> None:
-        super().__init__(
-            schema,
-            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-            multipart_uploads_enabled=True,
-        )
-        self.services = services
-
-    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
-        try:
-            return await super().run(request, context, root_value)
-        finally:
-            # strawberry parses multipart uploads but never closes them; a request refused
-            # before any resolver ran would otherwise leave its temporary files open.
-            form = getattr(request, "_form", None)
-            if form is not None:
-                await form.close()
-
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        services = self.services
-        context = Context(
-            db=services.db,
-            reference=services.reference,
-            bus=services.bus,
-            token=None,
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex[:16],
-            request=request,
-        )
-        if isinstance(request, Request):
-            try:
-                context.token = await services.auth.authenticate(
-                    request.headers.get("authorization")
-                )
-            except InvalidToken as error:
-                context.auth_error = str(error)
-        return context
-
-    async def on_ws_connect(self, context: Context) -> Any:
-        params = context.connection_params or {}
-        header = params.get("authorization") if isinstance(params, dict) else None
-        try:
-            context.token = await self.services.auth.authenticate(header)
-        except InvalidToken as error:
-            raise ConnectionRejectionError({"reason": str(error)}) from error
-        return None
-
-
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     services = Services(settings)
@@ -156,7 +101,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            # Every method reaches the view, which answers 405 in JSON with `Allow`.
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from domain.tokens.model import SCOPES, ApiToken, TokenKind
 from tests.conftest import Api, unique
 
 CHANNEL = """mutation($input: ChannelInput!) { channelCreate(input: $input) {
@@ -85,3 +87,22 @@ def token(api: Api, kind: str, scopes: list[str], **binding: str) -> str:
     assert result["apiTokenCreate"]["userErrors"] == [], result
     secret: str = result["apiTokenCreate"]["secret"]
     return secret
+
+
+# A token object as the domain sees it, for checks that need no database.
+TOKEN_ADMIN_ALL = ApiToken(
+    id=0,
+    name="all",
+    kind=TokenKind.ADMIN,
+    scopes=frozenset(SCOPES),
+    channel=None,
+    location=None,
+    created_at=datetime(2026, 1, 1, tzinfo=UTC),
+)
+
+
+def global_id(api: Api, kind: str, sku: str) -> str:
+    """The global id of a variant or its product, as an admin reads it."""
+    found = api("query($s: String!) { variant(sku: $s) { id product { id } } }", {"s": sku})
+    variant: dict[str, Any] = found["variant"]
+    return str(variant["id"] if kind == "Variant" else variant["product"]["id"])

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from domain.catalog.model import CatalogRefs, CreateProduct, validate_product_refs
 from domain.catalog.model import validate_product_shape as validate_shape
+from domain.catalog.ports import CatalogBulkRepository
 from domain.catalog.rows import ProductRows, located
 from domain.errors import ErrorCode, FieldError
-from domain.ports import CatalogBulkRepository, UnitOfWork
+from domain.ports import UnitOfWork
 
 # Command field names (as in model.py's paths) to CSV columns.
 _PRODUCT_COLUMNS = {"handle": "handle", "title": "title", "category": "category"}

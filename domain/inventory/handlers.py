@@ -13,6 +13,7 @@ from domain.inventory.feed import PositionChange
 from domain.inventory.ingest import (
     AdjustUpdate,
     BatchResult,
+    PositionKey,
     PositionState,
     SetUpdate,
     apply_adjust,
@@ -25,8 +26,9 @@ from domain.inventory.ingest import (
     validate_incoming,
     validate_set,
 )
+from domain.inventory.movements import Movement, MovementKind, event_conflict
 from domain.inventory.publishing import publish_changes
-from domain.ports import PositionKey, UnitOfWork
+from domain.ports import UnitOfWork
 
 Update = SetUpdate | AdjustUpdate
 U = TypeVar("U", SetUpdate, AdjustUpdate)
@@ -127,7 +129,7 @@ async def set_inventory(
             )
             movements = await uow.inventory.movements_since(keys, since)
             after: dict[PositionKey, PositionState] = {}
-            journal = []
+            journal: list[tuple[PositionKey, int, datetime]] = []
             for item in accepted:
                 counted = item.update
                 assert isinstance(counted, SetUpdate)
@@ -139,20 +141,9 @@ async def set_inventory(
                 after[item.key] = new
                 result.applied += 1
                 result.clamped += int(clamped)
-                journal.append(
-                    {
-                        "variant_id": item.key[0],
-                        "location_id": item.key[1],
-                        "kind": "set",
-                        "delta": new.on_hand - state.on_hand,
-                        "event_id": None,
-                        "reason": "count",
-                        "as_of": counted.as_of,
-                        "recorded_at": now,
-                    }
-                )
+                journal.append((item.key, new.on_hand - state.on_hand, counted.as_of))
             await uow.inventory.save_positions(after, now)
-            await uow.inventory.journal_counts(journal)
+            await uow.inventory.journal_counts(journal, now)
             skus = {item.key: item.sku for item in accepted}
             await publish_changes(uow, _changes(before, after, skus), now)
         await uow.commit()
@@ -162,7 +153,12 @@ async def set_inventory(
 async def adjust_inventory(
     updates: Sequence[AdjustUpdate], actor: Actor, uow: UnitOfWork, now: datetime
 ) -> BatchResult:
-    """Apply relative movements once per eventId; replays count as duplicates."""
+    """Apply relative movements once per eventId of the caller (`actor.caller_id`).
+
+    An eventId sent again with the same movement is a duplicate and changes nothing; sent
+    with a different movement it is a CONFLICT for that update. Other callers' ids are
+    their own: two tills may both send "sale-1".
+    """
     result, candidates = _screen(updates, validate_adjust)
     if not candidates:
         return result
@@ -171,42 +167,49 @@ async def adjust_inventory(
         result.errors.extend(errors)
         if resolved:
             before = await uow.inventory.lock_positions([item.key for item in resolved])
-            rows: dict[str, dict[str, object]] = {}
-            for item in resolved:
-                move = item.update
-                assert isinstance(move, AdjustUpdate)
-                rows.setdefault(
-                    move.event_id,
-                    {
-                        "variant_id": item.key[0],
-                        "location_id": item.key[1],
-                        "kind": "adjust",
-                        "delta": move.delta,
-                        "event_id": move.event_id,
-                        "reason": move.reason[:200],
-                        "as_of": None,
-                        "recorded_at": now,
-                    },
-                )
-            claimed = await uow.inventory.claim_events(list(rows.values()))
+            moves = [(item, _movement(item, actor.caller_id, now)) for item in resolved]
+            first: dict[str, Movement] = {}
+            for _, (event_id, move) in moves:
+                first.setdefault(event_id, move)
+            claimed = await uow.inventory.claim_events(list(first.values()))
+            recorded = await uow.inventory.recorded_events(
+                actor.caller_id, [event_id for event_id in first if event_id not in claimed]
+            )
+            # What this batch sent first, for ids it claimed; what was journaled before,
+            # for the others.
+            recorded.update((event_id, first[event_id]) for event_id in claimed)
             states = dict(before)
             after: dict[PositionKey, PositionState] = {}
-            for item in resolved:
-                move = item.update
-                assert isinstance(move, AdjustUpdate)
-                if move.event_id not in claimed:
+            for item, (event_id, move) in moves:
+                if event_id in claimed and first[event_id] is move:
+                    new, clamped = apply_adjust(states[item.key], move.delta)
+                    states[item.key] = after[item.key] = new
+                    result.applied += 1
+                    result.clamped += int(clamped)
+                elif move.same_event(recorded[event_id]):
                     result.duplicates += 1
-                    continue
-                claimed.discard(move.event_id)
-                new, clamped = apply_adjust(states[item.key], move.delta)
-                states[item.key] = after[item.key] = new
-                result.applied += 1
-                result.clamped += int(clamped)
+                else:
+                    result.errors.append(event_conflict(item.index, event_id))
             await uow.inventory.save_positions(after, now)
             skus = {item.key: item.sku for item in resolved}
             await publish_changes(uow, _changes(before, after, skus), now)
         await uow.commit()
     return result
+
+
+def _movement(item: _Resolved, scope: str, now: datetime) -> tuple[str, Movement]:
+    move = item.update
+    assert isinstance(move, AdjustUpdate)
+    journaled = Movement(
+        *item.key,
+        MovementKind.ADJUST,
+        move.delta,
+        now,
+        reason=move.reason[:200],
+        event_id=move.event_id,
+        scope=scope,
+    )
+    return move.event_id, journaled
 
 
 async def add_incoming_supply(

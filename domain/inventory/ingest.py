@@ -16,6 +16,8 @@ CLOCK_SKEW = timedelta(minutes=5)
 # What a position's onHand may reach; above it an update is clamped (and counted so).
 MAX_ON_HAND = MAX_QUANTITY
 
+PositionKey = tuple[int, int]  # (variant id, location id)
+
 
 @dataclass(frozen=True, slots=True)
 class SetUpdate:

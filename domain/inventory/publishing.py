@@ -1,19 +1,14 @@
-"""Turning position changes into channel ATP changes and `availability` outbox events."""
+"""Turning position changes into channel ATP changes and `AvailabilityChanged` events."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from domain.inventory.events import AvailabilityChanged
 from domain.inventory.feed import PositionChange, atp_deltas, kit_value, published_value
 from domain.inventory.model import InventoryView
 from domain.ports import UnitOfWork
-
-TOPIC = "availability"
-
-
-def availability_event(sku: str, channel: str, available: int, at: datetime) -> dict[str, object]:
-    return {"sku": sku, "channel": channel, "available": available, "at": at.isoformat()}
 
 
 async def publish_changes(
@@ -39,7 +34,9 @@ async def publish_changes(
         value = published_value(raw_total, view)
         if value != published:
             updates[(channel_id, variant_id)] = value
-            uow.outbox.add(TOPIC, availability_event(skus[variant_id], code, value, now))
+            uow.events.add(
+                AvailabilityChanged(sku=skus[variant_id], channel=code, available=value, at=now)
+            )
     await _publish_kits(uow, set(skus), by_channel, updates, now)
     await uow.channel_atp.set_published(updates)
 
@@ -70,4 +67,6 @@ async def _publish_kits(
                 value = kit_value((current.get((channel_id, c), 0), q) for c, q in parts)
             if value != current.get((channel_id, kit_id), 0):
                 updates[(channel_id, kit_id)] = value
-                uow.outbox.add(TOPIC, availability_event(kit_sku, code, value, now))
+                uow.events.add(
+                    AvailabilityChanged(sku=kit_sku, channel=code, available=value, at=now)
+                )

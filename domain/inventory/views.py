@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.errors import DomainError, FieldError, duplicate, invalid, not_found
+from domain.inventory.events import AvailabilityChanged
 from domain.inventory.feed import channel_sums, kit_value, published_value
 from domain.inventory.model import InventoryView
-from domain.inventory.publishing import TOPIC, availability_event
 from domain.locations.model import LocationKind
 from domain.ports import UnitOfWork
 from domain.validation import CODE_LENGTH, MAX_INT, quantity, text, texts
@@ -108,5 +108,7 @@ async def rebuild_channel(
         value = published.get(variant_id, 0)
         if value != before.get(variant_id, 0):
             sku = skus.get(variant_id) or await uow.channel_atp.sku_of(variant_id)
-            uow.outbox.add(TOPIC, availability_event(sku, channel_code, value, now))
+            uow.events.add(
+                AvailabilityChanged(sku=sku, channel=channel_code, available=value, at=now)
+            )
     await uow.channel_atp.replace_channel_atp(view.channel_id, raw, published)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from domain.access import SYSTEM, Actor
 from domain.errors import DomainError, not_found
 from domain.ports import UnitOfWork
 from domain.tokens.model import (
     ApiToken,
     CreateToken,
+    escalation_errors,
     hash_secret,
     new_secret,
     parse_kind,
@@ -14,9 +16,13 @@ from domain.tokens.model import (
 )
 
 
-async def create_token(cmd: CreateToken, uow: UnitOfWork) -> tuple[ApiToken, str]:
-    """Issue a token. Returns it with its secret, which is never stored or shown again."""
-    errors = validate_token(cmd)
+async def create_token(
+    cmd: CreateToken, uow: UnitOfWork, actor: Actor = SYSTEM
+) -> tuple[ApiToken, str]:
+    """Issue a token. Returns it with its secret, which is never stored or shown again.
+
+    The new token can hold no scope and no wider binding than the actor minting it."""
+    errors = validate_token(cmd) or escalation_errors(actor, cmd)
     kind = parse_kind(cmd.kind)
     if errors or kind is None:
         raise DomainError(errors)

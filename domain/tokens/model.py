@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from domain.errors import FieldError, invalid
+from domain.access import Actor
+from domain.errors import FieldError, forbidden, invalid
 from domain.validation import CODE_LENGTH, NAME_LENGTH, text
 
 
@@ -116,6 +117,40 @@ def validate_token(cmd: CreateToken, base: tuple[str, ...] = ("input",)) -> list
         errors.append(invalid((*base, "channel"), "A storefront token is bound to a channel."))
     if kind in (TokenKind.STOREFRONT, TokenKind.CUSTOMER) and cmd.location is not None:
         errors.append(invalid((*base, "location"), f"A {kind.value} token has no location."))
+    return errors
+
+
+def escalation_errors(
+    minter: Actor, cmd: CreateToken, base: tuple[str, ...] = ("input",)
+) -> list[FieldError]:
+    """A token mints only tokens holding a subset of its scopes, bound the same or narrower.
+
+    A channel-bound minter may bind the new token to its channel only; a location-bound
+    one to its location only; an unbound minter (or the system) may bind as it likes.
+    """
+    errors = [
+        forbidden(
+            (*base, "scopes", str(i)), f"This token does not hold {scope}, so it cannot grant it."
+        )
+        for i, scope in enumerate(cmd.scopes)
+        if scope in SCOPES and not minter.holds(scope)
+    ]
+    if minter.channel is not None and (cmd.channel != minter.channel or cmd.location is not None):
+        errors.append(
+            forbidden(
+                (*base, "channel"),
+                f"A token bound to channel {minter.channel!r} mints "
+                "tokens bound to that channel only.",
+            )
+        )
+    if minter.location is not None and (cmd.location != minter.location or cmd.channel is not None):
+        errors.append(
+            forbidden(
+                (*base, "location"),
+                f"A token bound to location {minter.location!r} "
+                "mints tokens bound to that location only.",
+            )
+        )
     return errors
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -31,7 +31,9 @@ _pos = inventory_positions.c
 _inc = incoming_supply.c
 
 
-def _position_query(sku: str | None, location_id: int | None) -> Select[Any]:
+def _position_query(
+    sku: str | None, location_id: int | None, within: Collection[int] | None = None
+) -> Select[Any]:
     query = select(
         _pos.variant_id,
         variants.c.sku,
@@ -43,6 +45,8 @@ def _position_query(sku: str | None, location_id: int | None) -> Select[Any]:
         query = query.where(variants.c.sku == sku)
     if location_id is not None:
         query = query.where(_pos.location_id == location_id)
+    if within is not None:
+        query = query.where(_pos.location_id.in_(list(within)))
     return query
 
 
@@ -52,8 +56,9 @@ async def position_page(
     location_id: int | None,
     after: tuple[int, int] | None,
     limit: int,
+    within: Collection[int] | None = None,
 ) -> list[Position]:
-    query = _position_query(sku, location_id)
+    query = _position_query(sku, location_id, within)
     if after is not None:
         query = query.where(tuple_(_pos.variant_id, _pos.location_id) > tuple_(*after))
     query = query.order_by(_pos.variant_id, _pos.location_id).limit(limit)
@@ -71,8 +76,13 @@ async def position_page(
     ]
 
 
-async def position_count(conn: AsyncConnection, sku: str | None, location_id: int | None) -> int:
-    inner = _position_query(sku, location_id).subquery()
+async def position_count(
+    conn: AsyncConnection,
+    sku: str | None,
+    location_id: int | None,
+    within: Collection[int] | None = None,
+) -> int:
+    inner = _position_query(sku, location_id, within).subquery()
     return int((await conn.execute(select(func.count()).select_from(inner))).scalar_one())
 
 

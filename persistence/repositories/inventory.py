@@ -5,7 +5,7 @@ Every step is one statement per batch (see persistence/batch.py), whatever its s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from domain.inventory.ingest import PositionState
+from domain.inventory.ingest import PositionKey, PositionState
+from domain.inventory.movements import Movement, MovementKind
 from persistence.batch import chunks, insert_rows, pg_rows, unnest
 from persistence.clock import aware, utcnow
 from persistence.database import Database
@@ -30,7 +31,6 @@ from persistence.tables import (
     inventory_positions,
 )
 
-PositionKey = tuple[int, int]
 LOCK_CHUNK = 10_000  # a whole batch: ON CONFLICT takes the row locks in key order
 _pos = inventory_positions.c
 _STATE = (
@@ -123,22 +123,67 @@ class SqlInventoryRepository:
                     found.setdefault(key, []).append((aware(row.recorded_at), row.delta))
         return found
 
-    async def claim_events(self, rows: Sequence[Mapping[str, Any]]) -> set[str]:
+    async def claim_events(self, movements: Sequence[Movement]) -> set[str]:
+        """Journal each adjustment unless its (scope, event id) is; returns the new ids.
+
+        On PostgreSQL an id another open transaction is inserting makes this wait for it
+        (the unique index), so of two concurrent senders exactly one claims it. Rows go in
+        event id order, so two batches claiming the same ids cannot deadlock.
+        """
+        m = inventory_movements.c
         claimed: set[str] = set()
-        for chunk in chunks(rows):
-            stmt = (
-                self.db.insert(inventory_movements)
-                .values(list(chunk))
-                .on_conflict_do_nothing(index_elements=[inventory_movements.c.event_id])
-                .returning(inventory_movements.c.event_id)
+        ordered = sorted(movements, key=lambda move: (move.scope or "", move.event_id or ""))
+        for chunk in chunks(ordered):
+            stmt, params = insert_rows(self.db, inventory_movements, [_row(mv) for mv in chunk])
+            stmt = stmt.on_conflict_do_nothing(index_elements=[m.scope, m.event_id]).returning(
+                m.event_id
             )
-            claimed.update(row.event_id for row in await self.conn.execute(stmt))
+            claimed.update(row.event_id for row in await self.conn.execute(stmt, params))
         return claimed
 
-    async def journal_counts(self, rows: Sequence[Mapping[str, Any]]) -> None:
-        if rows:
-            stmt, params = insert_rows(self.db, inventory_movements, rows)
-            await self.conn.execute(stmt, params)
+    async def recorded_events(self, scope: str, event_ids: Iterable[str]) -> dict[str, Movement]:
+        m = inventory_movements.c
+        found: dict[str, Movement] = {}
+        for chunk in chunks(sorted(set(event_ids))):
+            query = select(inventory_movements).where(
+                m.scope == scope, self.db.one_of(m.event_id, chunk)
+            )
+            for row in await self.conn.execute(query):
+                found[row.event_id] = Movement(
+                    row.variant_id,
+                    row.location_id,
+                    MovementKind(row.kind),
+                    row.delta,
+                    aware(row.recorded_at),
+                    reason=row.reason,
+                    as_of=aware(row.as_of) if row.as_of else None,
+                    event_id=row.event_id,
+                    scope=row.scope,
+                )
+        return found
+
+    async def journal_counts(
+        self, counts: Sequence[tuple[PositionKey, int, datetime]], recorded_at: datetime
+    ) -> None:
+        if not counts:
+            return
+        kind = MovementKind.SET.value
+        rows = [
+            {
+                "variant_id": variant_id,
+                "location_id": location_id,
+                "kind": kind,
+                "delta": delta,
+                "event_id": None,
+                "reason": "count",
+                "as_of": as_of,
+                "recorded_at": recorded_at,
+                "scope": None,
+            }
+            for (variant_id, location_id), delta, as_of in counts
+        ]
+        stmt, params = insert_rows(self.db, inventory_movements, rows)
+        await self.conn.execute(stmt, params)
 
     async def save_positions(
         self, states: Mapping[PositionKey, PositionState], now: datetime
@@ -198,3 +243,17 @@ class SqlInventoryRepository:
                 created_at=utcnow(),
             )
         )
+
+
+def _row(move: Movement) -> dict[str, Any]:
+    return {
+        "variant_id": move.variant_id,
+        "location_id": move.location_id,
+        "kind": move.kind.value,
+        "delta": move.delta,
+        "event_id": move.event_id,
+        "reason": move.reason,
+        "as_of": move.as_of,
+        "recorded_at": move.recorded_at,
+        "scope": move.scope,
+    }

@@ -103,7 +103,8 @@ def _stored_hashes(client: TestClient) -> list[str]:
         async with db.read() as conn:
             return [row.secret_hash for row in await conn.execute(select(api_tokens.c.secret_hash))]
 
-    portal = client.portal  # type: ignore[attr-defined]
+    portal = client.portal
+    assert portal is not None  # set while the client's `with` block runs
     result: list[str] = portal.call(read)
     return result
 

@@ -26,7 +26,10 @@ def counting(client: TestClient) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def record(*args: Any) -> None:
-        statements.append(args[2])
+        # The relay polls the outbox in the background on the same engine, and the token
+        # cache may expire mid-measurement on a slow machine: neither is the query's work.
+        if "outbox" not in args[2] and "api_tokens" not in args[2]:
+            statements.append(args[2])
 
     services.reference.invalidate()  # both measurements pay for the same reference reload
     event.listen(engine, "before_cursor_execute", record)

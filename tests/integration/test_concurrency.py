@@ -1,15 +1,19 @@
-"""Concurrent ingest against the real database: no lost update, a replay counts once."""
+"""Concurrent ingest against the real database: no lost update, a replay counts once, a
+reused event id applies once."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from domain.access import SYSTEM
+import pytest
+
+from domain.access import SYSTEM, Actor
 from domain.catalog.handlers import create_product
 from domain.catalog.model import CreateProduct, VariantSpec
+from domain.errors import ErrorCode
 from domain.inventory.handlers import adjust_inventory, set_inventory
-from domain.inventory.ingest import AdjustUpdate, SetUpdate
+from domain.inventory.ingest import AdjustUpdate, BatchResult, SetUpdate
 from domain.locations.handlers import create_location
 from domain.locations.model import CreateLocation, LocationKind
 from persistence.database import Database
@@ -89,3 +93,38 @@ def test_the_same_event_sent_concurrently_counts_once(database_url: str) -> None
     assert sum(applied) == 1
     assert sum(duplicates) == 7
     assert on_hand == 993
+
+
+def test_one_event_id_sent_concurrently_with_two_movements_applies_one(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrency is real only on PostgreSQL (SQLite has one writer)")
+    till = Actor(name="partner:till", token_id=99)
+
+    async def scenario() -> tuple[list[BatchResult], int]:
+        db = Database(database_url)
+        try:
+            sku, loc = await _setup(db)
+            event_id = unique("reused")
+            moves = [AdjustUpdate(sku, loc, delta, "sale", event_id) for delta in (-7, -3) * 4]
+            results = await asyncio.gather(
+                *(
+                    adjust_inventory([move], till, SqlUnitOfWork(db), datetime.now(UTC))
+                    for move in moves
+                )
+            )
+            return list(results), await _on_hand(db, sku)
+        finally:
+            await db.dispose()
+
+    results, on_hand = asyncio.run(scenario())
+    [winner] = [i for i, r in enumerate(results) if r.applied == 1]
+    same = [i for i in range(8) if i % 2 == winner % 2 and i != winner]
+    assert [i for i, r in enumerate(results) if r.duplicates == 1] == same
+    conflicts = [i for i, r in enumerate(results) if r.errors]
+    assert conflicts == [i for i in range(8) if i % 2 != winner % 2]
+    assert all(
+        [(e.field, e.code) for e in results[i].errors]
+        == [(("updates", "0", "eventId"), ErrorCode.CONFLICT)]
+        for i in conflicts
+    )
+    assert on_hand == 1000 + (-7, -3)[winner % 2]

@@ -22,7 +22,7 @@ from domain.locations.handlers import create_location
 from domain.locations.model import CreateLocation, LocationKind
 from domain.tokens.handlers import create_token
 from domain.tokens.model import CreateToken, hash_secret
-from tests.unit.handlers.fakes import FakeUnitOfWork
+from tests.unit.handlers.fakes.uow import FakeUnitOfWork
 
 
 def run(coroutine: Any) -> Any:
@@ -36,7 +36,7 @@ def codes(error: pytest.ExceptionInfo[DomainError]) -> list[tuple[tuple[str, ...
 def test_a_channel_starts_with_an_empty_view_and_its_code_is_unique() -> None:
     uow = FakeUnitOfWork()
     channel = run(create_channel(CreateChannel("web", "Web", "EUR"), uow))
-    assert uow.channel_atp.views[channel.id].location_ids == ()
+    assert uow.channel_atp.by_channel[channel.id].location_ids == ()
     assert uow.commits == 1
     with pytest.raises(DomainError) as error:
         run(create_channel(CreateChannel("web", "Again", "EUR"), uow))

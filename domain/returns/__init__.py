@@ -1,0 +1,1 @@
+"""Returns: returnable quantities, the return state machine, refunds and exchanges."""
