@@ -43,7 +43,7 @@ def race(
     async def both() -> list[Any]:
         db = Database(database_url)
         try:
-            return await asyncio.gather(attempt(db), attempt(db), return_exceptions=True)
+            return list(await asyncio.gather(attempt(db), attempt(db), return_exceptions=True))
         finally:
             await db.dispose()
 
