@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.graphql_http import request_id
 from server.limit_settings import LimitSettings
 from server.ratelimit import Buckets, Decision, Rule, create_buckets
 from server.settings import Settings
 
+log = logging.getLogger("orchestra.http")
 THROTTLE = "orchestra.throttle"
 RETRY_AFTER = "orchestra.retry_after"
 LIMITED_PATHS = ("/graphql",)
@@ -83,10 +87,11 @@ def client_ip(scope: Scope) -> str:
     return str(client[0]) if client else "unknown"
 
 
-def error_body(message: str, code: str, **extra: Any) -> bytes:
-    return json.dumps(
-        {"errors": [{"message": message, "extensions": {"code": code, **extra}}]}
-    ).encode()
+def error_body(scope: Scope, message: str, code: str, **extra: Any) -> bytes:
+    """The transport's error shape, with the request id every error body carries."""
+    extensions = {"code": code, **extra, "requestId": request_id(HTTPConnection(scope))}
+    log.info("request %s refused: %s %s", extensions["requestId"], code, message)
+    return json.dumps({"errors": [{"message": message, "extensions": extensions}]}).encode()
 
 
 async def respond(send: Send, status: int, body: bytes, *headers: tuple[bytes, bytes]) -> None:
@@ -131,7 +136,7 @@ class RequestLimits:
         key, anonymous = request_key(scope)
         decision = await self.throttle.request(key, anonymous)
         if decision is not None and not decision.allowed:
-            await self._too_many(send, decision, anonymous)
+            await self._too_many(scope, send, decision, anonymous)
             return
         await self._limit_body(scope, receive, send, self._body_limit(scope, anonymous))
 
@@ -145,7 +150,7 @@ class RequestLimits:
     async def _limit_body(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         declared = dict(scope.get("headers", ())).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._too_large(send, limit)
+            await self._too_large(scope, send, limit)
             return
         received = 0
         overflow = False
@@ -178,15 +183,20 @@ class RequestLimits:
             if not overflow:
                 raise
         if overflow and not started:
-            await self._too_large(send, limit)
+            await self._too_large(scope, send, limit)
 
-    async def _too_large(self, send: Send, limit: int) -> None:
+    async def _too_large(self, scope: Scope, send: Send, limit: int) -> None:
         body = error_body(
-            f"The request body is larger than {limit} bytes.", "REQUEST_TOO_LARGE", limit=limit
+            scope,
+            f"The request body is larger than {limit} bytes.",
+            "REQUEST_TOO_LARGE",
+            limit=limit,
         )
         await respond(send, 413, body, (b"connection", b"close"))
 
-    async def _too_many(self, send: Send, decision: Decision, anonymous: bool) -> None:
+    async def _too_many(
+        self, scope: Scope, send: Send, decision: Decision, anonymous: bool
+    ) -> None:
         who = "client IP" if anonymous else "token"
         rate = (
             self.limits.anonymous_requests_per_second
@@ -194,6 +204,7 @@ class RequestLimits:
             else self.limits.token_requests_per_second
         )
         body = error_body(
+            scope,
             f"Too many requests: {rate:g} per second per {who}; "
             f"retry in {decision.retry_seconds} s.",
             "RATE_LIMITED",
