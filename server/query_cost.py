@@ -5,7 +5,7 @@ such as `first: $n` or `skus: $skus`; the figure is cached per document and size
 limit holds whatever the variables say. The cost is then taken from the caller's bucket
 (per token, per client IP when anonymous): like Shopify's calculated query cost, a query
 that does not fit is refused THROTTLED with HTTP 429 and Retry-After, and every answer
-says what it cost and what is left in `extensions.cost`.
+to a caller with a budget says what it cost and what is left in `extensions.cost`.
 """
 
 from __future__ import annotations
@@ -83,16 +83,17 @@ class QueryCost(SchemaExtension):
         )
 
     def get_results(self) -> dict[str, Any]:
-        if self.cost is None:
+        # Reported to callers with a budget (every kind has one by default): the answer
+        # then tells them how to pace themselves.
+        if self.cost is None or self.decision is None:
             return {}
         cost: dict[str, Any] = {
             "requestedQueryCost": self.cost,
             "maximumQueryCost": self.limits.max_cost,
         }
-        if self.decision is not None:
-            cost["throttleStatus"] = {
-                "maximumAvailable": int(self.rule_capacity),
-                "currentlyAvailable": int(self.decision.remaining),
-                "restoreRate": round(self.rule_rate, 2),
-            }
+        cost["throttleStatus"] = {
+            "maximumAvailable": int(self.rule_capacity),
+            "currentlyAvailable": int(self.decision.remaining),
+            "restoreRate": round(self.rule_rate, 2),
+        }
         return {"cost": cost}

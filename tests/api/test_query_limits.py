@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from server.app import create_app
 from server.costs import STATEMENT
+from server.limit_settings import DEFAULT_COST_BUDGETS
 from server.query_limits import document_cache_of
 from server.settings import Settings
 from tests.conftest import Api
@@ -30,6 +31,20 @@ GRAPHQL_CORE_INTROSPECTION = get_introspection_query(
 # GraphiQL 3.8's: graphql-js 16.15 getIntrospectionQuery({inputValueDeprecation: true,
 # schemaDescription: true}), saved with node (nine levels of ofType, as Apollo's tools too).
 GRAPHIQL_INTROSPECTION = (FIXTURES / "graphiql_introspection.graphql").read_text()
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The default budgets, so answers report their cost in `extensions.cost`."""
+    budgets = tuple(DEFAULT_COST_BUDGETS.items())
+    limits = replace(settings.limits, cost_budgets=budgets)
+    with TestClient(create_app(replace(settings, limits=limits))) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def api(client: TestClient, admin_secret: str) -> Api:
+    return Api(client, admin_secret)
 
 
 def code_of(body: dict[str, Any]) -> str:

@@ -138,8 +138,10 @@ def test_the_cost_budget_refuses_with_429_and_says_what_is_left(
 
 def test_kinds_without_a_budget_are_not_throttled(settings: Settings) -> None:
     with app_with(settings, cost_budgets=(("anonymous", 0),)) as client:
-        body = client.post("/graphql", json={"query": "{ apiLimits }"}).json()
-    assert body["extensions"]["cost"] == {"requestedQueryCost": 1, "maximumQueryCost": 50_000}
+        for _ in range(50):
+            response = client.post("/graphql", json={"query": "{ apiLimits }"})
+            assert response.status_code == 200
+    assert response.json() == {"data": {"apiLimits": {"maxPageSize": 100}}}  # no cost report
 
 
 REDIS = os.environ.get("ORCHESTRA_TEST_REDIS_URL")
