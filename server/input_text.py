@@ -18,16 +18,24 @@ from graphql import DocumentNode, GraphQLError, StringValueNode, Visitor, visit
 from domain.validation import is_text
 
 MESSAGE = "is not valid text: it contains a NUL character or an unpaired surrogate."
+# No input type nests this deep; graphql-core's coercion of a value nested hundreds of
+# levels deep takes hundreds of milliseconds before it fails.
+MAX_VARIABLE_DEPTH = 32
 
 
 def bad_variable(variables: dict[str, Any] | None) -> GraphQLError | None:
-    """The first variable string that is not text, walked without recursion (variables
-    may nest as deep as the JSON parser allowed)."""
+    """The first variable string that is not text, or a value nested too deep; walked
+    without recursion (variables may nest as deep as the JSON parser allowed)."""
     if not variables:
         return None
     stack: list[tuple[tuple[str, ...], Any]] = [((name,), v) for name, v in variables.items()]
     while stack:
         path, value = stack.pop()
+        if len(path) > MAX_VARIABLE_DEPTH:
+            return GraphQLError(
+                f"Variable '${path[0]}' nests deeper than {MAX_VARIABLE_DEPTH} levels.",
+                extensions={"code": "INVALID", "variable": list(path[:3])},
+            )
         if isinstance(value, str):
             if not is_text(value):
                 where = ".".join(path)

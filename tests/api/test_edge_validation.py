@@ -331,3 +331,15 @@ def test_search_matches_percent_underscore_and_backslash_literally(
     result = api(SEARCH, {"s": search.format(w=word)})["products"]
     assert [e["node"]["title"] for e in result["edges"]] == [t.format(w=word) for t in found]
     assert result["totalCount"] == len(found)
+
+
+def test_variables_nested_deeper_than_any_input_are_invalid(
+    client: TestClient, admin_secret: str
+) -> None:
+    nested: Any = "SKU"
+    for _ in range(500):
+        nested = [nested]
+    query = "query($v: [String!]) { products(filter: {skus: $v}) { totalCount } }"
+    body = post(client, admin_secret, query, {"v": nested})
+    assert body["errors"][0]["extensions"]["code"] == "INVALID"
+    assert "nests deeper than 32 levels" in body["errors"][0]["message"]
