@@ -124,16 +124,19 @@ def test_the_cost_budget_refuses_with_429_and_says_what_is_left(
     query = "{ inventoryPositions(first: 1) { totalCount } }"  # 400 units
     first = limited.raw(query)
     status = first["extensions"]["cost"]["throttleStatus"]
-    assert status == {"maximumAvailable": 600, "currentlyAvailable": 200, "restoreRate": 10.0}
+    # 600 - 400, plus what refilled (10 a second) while the requests travelled.
+    assert (status["maximumAvailable"], status["restoreRate"]) == (600, 10.0)
+    assert 200 <= status["currentlyAvailable"] <= 205
     response = strict.post(
         "/graphql", json={"query": query}, headers={"Authorization": f"Bearer {secret}"}
     )
     assert response.status_code == 429
-    assert response.headers["Retry-After"] == "20"  # 200 missing at 10 per second
+    retry = int(response.headers["Retry-After"])
+    assert 19 <= retry <= 20  # ~200 missing at 10 per second
     body = response.json()
     assert body["data"] is None
-    assert body["errors"][0]["extensions"] == {"code": "THROTTLED", "retryAfter": 20}
-    assert body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] == 200
+    assert body["errors"][0]["extensions"] == {"code": "THROTTLED", "retryAfter": retry}
+    assert 200 <= body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] <= 205
 
 
 def test_kinds_without_a_budget_are_not_throttled(settings: Settings) -> None:
