@@ -12,7 +12,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema import BaseSchema
 
 from persistence.database import Database
@@ -21,26 +20,27 @@ from schema.root import build_schema
 from server.access import AccessGuard
 from server.auth import Authenticator
 from server.graphql_http import OrchestraGraphQL
-from server.limits import build_limit_rule
 from server.masking import MaskUnexpectedErrors
+from server.query_limits import query_limit_extensions
+from server.request_limits import install_request_limits
 from server.response_cache import CachedCatalogResponses, ResponseCache
 from server.settings import Settings
 from subscriptions.bus import EventBus, create_bus
 from subscriptions.relay import OutboxRelay
 
 log = logging.getLogger("orchestra")
-CACHE_SIZE = 1024
 GC_THRESHOLD = 20_000
 
 
 def create_schema(settings: Settings, responses: ResponseCache) -> BaseSchema:
-    limit_rule = build_limit_rule(settings.max_query_depth, settings.max_query_cost)
+    # Parsing and validation with limits (first), and the cost check and budget (after
+    # the access guard, which refuses first): server/query_limits.py.
+    checked_documents, query_cost = query_limit_extensions(settings)
     return build_schema(
         [
-            lambda: ParserCache(maxsize=CACHE_SIZE),
-            AddValidationRules([limit_rule]),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
+            checked_documents,
             AccessGuard,  # before the response cache: it decides who may see an answer
+            query_cost,
             lambda: CachedCatalogResponses(responses),
             MaskUnexpectedErrors,
         ]
@@ -110,4 +110,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.services = services
+    install_request_limits(app, settings)  # body size and request rate: before any GraphQL
     return app
