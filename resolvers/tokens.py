@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from domain.errors import DomainError, not_found
 from domain.tokens import handlers
 from domain.tokens.model import ApiToken, CreateToken, RevokeToken
+from domain.validation import MAX_INT
 from resolvers.context import Context
 from resolvers.ids import parse_int_id
 from resolvers.results import TokenResult
@@ -31,7 +32,7 @@ async def api_token_create(ctx: Context, data: ApiTokenInput) -> TokenResult:
 
 async def api_token_revoke(ctx: Context, token_id: str) -> TokenResult:
     parsed = parse_int_id(token_id, "ApiToken")
-    if parsed is None or ctx.token is None:  # (the policy already requires a token)
+    if parsed is None or parsed > MAX_INT or ctx.token is None:  # (the policy needs a token)
         return TokenResult(user_errors=[not_found(("id",), "Unknown token.")])
     try:
         token = await handlers.revoke_token(

@@ -10,11 +10,9 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema import BaseSchema
 
 from persistence.database import Database
@@ -25,32 +23,33 @@ from server.auth import Authenticator, Revocations
 from server.edge import EdgeMiddleware
 from server.graphql_http import OrchestraGraphQL
 from server.health import readiness
-from server.limits import build_limit_rule
 from server.logging_ops import OperationLog
 from server.logging_setup import quiet_library_loggers
 from server.masking import MaskUnexpectedErrors
 from server.metrics import Metrics, metrics_endpoint
+from server.query_limits import query_limit_extensions
+from server.request_limits import install_request_limits
 from server.response_cache import CachedCatalogResponses, ResponseCache
 from server.settings import Settings
 from subscriptions.bus import OutboxBus, create_bus
 
 log = logging.getLogger("orchestra")
-CACHE_SIZE = 1024
 GC_THRESHOLD = 20_000
 
 
 def create_schema(
     settings: Settings, responses: ResponseCache, metrics: Metrics | None = None
 ) -> BaseSchema:
-    limit_rule = build_limit_rule(settings.max_query_depth, settings.max_query_cost)
+    # Parsing and validation with limits (first), and the cost check and budget (after
+    # the access guard, which refuses first): server/query_limits.py.
+    checked_documents, query_cost = query_limit_extensions(settings)
     operation_log = [] if metrics is None else [lambda: OperationLog(metrics)]
     return build_schema(
         [
             *operation_log,  # first: it times and logs everything below it
-            lambda: ParserCache(maxsize=CACHE_SIZE),
-            AddValidationRules([limit_rule]),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
+            checked_documents,
             AccessGuard,  # before the response cache: it decides who may see an answer
+            query_cost,
             lambda: CachedCatalogResponses(responses),
             MaskUnexpectedErrors,
         ]
@@ -122,8 +121,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),
         ],
-        middleware=[Middleware(EdgeMiddleware, on_response=services.metrics.http_response)],
         lifespan=lifespan,
     )
     app.state.services = services
+    install_request_limits(app, settings)  # body size and request rate: before any GraphQL
+    # Outermost (added last): every answer, a limit's refusal included, carries the
+    # validated request id, and a fault that escapes anything below is answered in JSON.
+    app.add_middleware(EdgeMiddleware, on_response=services.metrics.http_response)
     return app

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from server.limit_settings import LimitSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./orchestra.db"
 
@@ -18,6 +20,7 @@ class Settings:
     db_pool_size: int = 10
     response_cache_ttl: float = 1.0
     debug: bool = False
+    limits: LimitSettings = field(default_factory=LimitSettings)
     # --- operations (issue 7 §3-4) ---
     bus_poll_interval: float = 0.5  # event log poll while the Redis doorbell is down/absent
     header_timeout: float = 10.0  # seconds a client may take to send a request's headers
@@ -34,9 +37,11 @@ class Settings:
             redis_url=env.get("ORCHESTRA_REDIS_URL") or None,
             max_query_depth=int(env.get("ORCHESTRA_MAX_QUERY_DEPTH", "12")),
             max_query_cost=int(env.get("ORCHESTRA_MAX_QUERY_COST", "50000")),
+            max_aliases=int(env.get("ORCHESTRA_MAX_ALIASES", "30")),
             db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "10")),
             response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
             debug=env.get("ORCHESTRA_DEBUG", "") == "1",
+            limits=LimitSettings.from_env(env),
             bus_poll_interval=float(env.get("ORCHESTRA_BUS_POLL_INTERVAL", "0.5")),
             header_timeout=float(env.get("ORCHESTRA_HEADER_TIMEOUT", "10")),
             keep_alive_timeout=int(env.get("ORCHESTRA_KEEP_ALIVE_TIMEOUT", "5")),

@@ -10,6 +10,7 @@ from enum import Enum
 
 from domain.access import Actor
 from domain.errors import FieldError, forbidden, invalid
+from domain.validation import CODE_LENGTH, NAME_LENGTH, text
 
 
 class TokenKind(Enum):
@@ -96,9 +97,9 @@ def parse_kind(raw: str) -> TokenKind | None:
 
 
 def validate_token(cmd: CreateToken, base: tuple[str, ...] = ("input",)) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if not cmd.name.strip():
-        errors.append(invalid((*base, "name"), "Name must not be empty."))
+    errors = text(cmd.name, (*base, "name"), NAME_LENGTH, label="Name")
+    errors += text(cmd.channel, (*base, "channel"), CODE_LENGTH, required=False)
+    errors += text(cmd.location, (*base, "location"), CODE_LENGTH, required=False)
     kind = parse_kind(cmd.kind)
     if kind is None:
         kinds = ", ".join(k.value for k in TokenKind)
