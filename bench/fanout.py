@@ -301,6 +301,11 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.1)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    # The bench is one client opening a thousand subscriptions with one token: lift the
+    # per-client limits (server/limit_settings.py) so it measures fan-out, not them.
+    os.environ.setdefault("ORCHESTRA_ANONYMOUS_RATE_LIMIT", "100000")
+    os.environ.setdefault("ORCHESTRA_RATE_LIMIT", "100000")
+    os.environ.setdefault("ORCHESTRA_COST_BUDGETS", "admin=1000000000")
     url = fresh_database(DATABASE)
     redis, redis_url = start_redis()
     try:
