@@ -22,7 +22,8 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine: AsyncEngine = create_async_engine(url)
+            # hide_parameters: errors and logs show the SQL, never the values in it.
+            self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             # A fixed pool, no overflow: an overflow connection is opened for a burst and
@@ -31,7 +32,11 @@ class Database:
             # statements; 20 serve 32 concurrent requests, and a 33rd waits for one
             # instead of paying for a new backend.
             self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=0, pool_pre_ping=False
+                url,
+                pool_size=pool_size,
+                max_overflow=0,
+                pool_pre_ping=False,
+                hide_parameters=True,
             )
         # SQLite allows one writer; serialising writers in-process avoids "database is locked".
         self.write_lock = asyncio.Lock() if self.is_sqlite else None

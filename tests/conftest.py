@@ -28,6 +28,7 @@ from starlette.testclient import TestClient
 from persistence.migrate import upgrade
 from server.app import create_app
 from server.cli import main as cli
+from server.limit_settings import LimitSettings
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,10 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         redis_url=os.environ.get("ORCHESTRA_TEST_REDIS_URL") or None,
+        # Every anonymous test request comes from one address ("testclient"): per-IP
+        # limits would make tests depend on their order. tests/api/test_request_limits.py
+        # checks them with apps of their own.
+        limits=LimitSettings(anonymous_requests_per_second=0, cost_budgets=()),
     )
 
 

@@ -10,6 +10,7 @@ from enum import Enum
 
 from domain.access import Actor
 from domain.errors import FieldError, forbidden, invalid
+from domain.validation import CODE_LENGTH, NAME_LENGTH, text
 
 
 class TokenKind(Enum):
@@ -64,6 +65,7 @@ class ApiToken:
     channel: str | None
     location: str | None
     created_at: datetime
+    revoked_at: datetime | None = None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -80,6 +82,13 @@ class CreateToken:
     location: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RevokeToken:
+    """Command: revoke a token at once, everywhere; its open subscriptions are closed."""
+
+    token_id: int
+
+
 def parse_kind(raw: str) -> TokenKind | None:
     try:
         return TokenKind(raw.lower())
@@ -88,9 +97,9 @@ def parse_kind(raw: str) -> TokenKind | None:
 
 
 def validate_token(cmd: CreateToken, base: tuple[str, ...] = ("input",)) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if not cmd.name.strip():
-        errors.append(invalid((*base, "name"), "Name must not be empty."))
+    errors = text(cmd.name, (*base, "name"), NAME_LENGTH, label="Name")
+    errors += text(cmd.channel, (*base, "channel"), CODE_LENGTH, required=False)
+    errors += text(cmd.location, (*base, "location"), CODE_LENGTH, required=False)
     kind = parse_kind(cmd.kind)
     if kind is None:
         kinds = ", ".join(k.value for k in TokenKind)
@@ -160,3 +169,14 @@ def new_secret() -> str:
 def hash_secret(secret: str) -> str:
     """Secrets are 256-bit random, so a fast unsalted digest is safe and allows lookup by hash."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def may_revoke(actor: Actor, token: ApiToken) -> bool:
+    """A token may revoke itself, and any token it could have minted (the minting rule:
+    no scope it lacks, bound the same or more narrowly). The system may revoke any."""
+    if actor.token_id is not None and actor.token_id == token.id:
+        return True
+    as_minted = CreateToken(
+        token.name, token.kind.value, tuple(sorted(token.scopes)), token.channel, token.location
+    )
+    return not escalation_errors(actor, as_minted)
