@@ -181,13 +181,20 @@ async def variant_availability(ctx: Context, variant: Variant, channel: str) -> 
 def _batch(ctx: Context) -> Any:
     """Variant.availability across a list: one read per channel for all its variants."""
 
-    async def batch(keys: Sequence[tuple[str, Variant]]) -> list[Availability]:
+    async def batch(keys: Sequence[tuple[str, Variant]]) -> list[Availability | ApiError]:
         by_channel: dict[str, list[Variant]] = {}
         for channel, variant in keys:
             by_channel.setdefault(channel, []).append(variant)
-        computed: dict[tuple[str, int], Availability] = {}
+        computed: dict[tuple[str, int], Availability | ApiError] = {}
         for channel, variants in by_channel.items():
-            plan = await _plan(ctx, channel)
+            try:
+                plan = await _plan(ctx, channel)
+            except ApiError as error:
+                # Only this channel's keys fail: which keys share a batch depends on
+                # timing, and an unknown channel must not fail the others' answers.
+                for variant in variants:
+                    computed[(channel, variant.id)] = error
+                continue
             ids = [v.id for v in variants if not v.is_kit]
             quantities: dict[int, dict[int, int]] = {}
             incoming: dict[int, IncomingSupply] = {}
