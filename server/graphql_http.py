@@ -261,6 +261,7 @@ class OrchestraGraphQL(GraphQL[Context, None]):
                 )
             except InvalidToken as error:
                 context.auth_error = str(error)
+                await _count_auth_failure(request)
         return context
 
     async def on_ws_connect(self, context: Context) -> Any:
@@ -301,3 +302,14 @@ def authorization_param(params: object) -> str | None:
                         raise InvalidToken("Authorization must be `Bearer <secret>`.")
                     return value
     return None
+
+
+async def _count_auth_failure(request: Request) -> None:
+    """Unknown tokens are charged to the client's IP, so minting fake secrets does not
+    buy a fresh rate-limit bucket per request."""
+    # Imported here: request_limits imports this module for request ids.
+    from server.request_limits import client_ip, throttle_of
+
+    throttle = throttle_of(request.scope)
+    if throttle is not None:
+        await throttle.auth_failed(client_ip(request.scope))
