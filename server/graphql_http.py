@@ -262,6 +262,7 @@ class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):  # issue 10: or
                 )
             except InvalidToken as error:
                 context.auth_error = str(error)
+                await _count_auth_failure(request)
         return context
 
     async def on_ws_connect(self, context: Context) -> Any:
@@ -302,3 +303,14 @@ def authorization_param(params: object) -> str | None:
                         raise InvalidToken("Authorization must be `Bearer <secret>`.")
                     return value
     return None
+
+
+async def _count_auth_failure(request: Request) -> None:
+    """Unknown tokens are charged to the client's IP, so minting fake secrets does not
+    buy a fresh rate-limit bucket per request."""
+    # Imported here: request_limits imports this module for request ids.
+    from server.request_limits import client_ip, throttle_of
+
+    throttle = throttle_of(request.scope)
+    if throttle is not None:
+        await throttle.auth_failed(client_ip(request.scope))

@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
+from collections import OrderedDict
 from typing import Any
 
 from starlette.applications import Starlette
@@ -33,6 +35,7 @@ log = logging.getLogger("orchestra.http")
 THROTTLE = "orchestra.throttle"
 RETRY_AFTER = "orchestra.retry_after"
 LIMITED_PATHS = ("/graphql",)
+MAX_BLOCKED_IPS = 100_000
 
 
 class Throttle:
@@ -49,6 +52,7 @@ class Throttle:
             )
             if rate > 0
         }
+        self._auth_blocked: OrderedDict[str, float] = OrderedDict()
         self._cost_rules = {
             kind: Rule.per_minute(budget) for kind, budget in limits.cost_budgets if budget > 0
         }
@@ -56,6 +60,30 @@ class Throttle:
     async def request(self, key: str, anonymous: bool) -> Decision | None:
         rule = self._request_rules.get(anonymous)
         return None if rule is None else await self.buckets.take("req:" + key, 1, rule)
+
+    def auth_blocked(self, ip: str) -> Decision | None:
+        """A refusal while this IP is paying for unknown tokens; None otherwise. Each
+        unknown secret would otherwise get a fresh bucket and escape the per-IP limit."""
+        until = self._auth_blocked.get(ip)
+        if until is None:
+            return None
+        left = until - time.monotonic()
+        if left <= 0:
+            del self._auth_blocked[ip]
+            return None
+        return Decision(False, 0.0, left)
+
+    async def auth_failed(self, ip: str) -> None:
+        """Charge an unknown token to its IP's anonymous bucket; once empty, this worker
+        refuses the IP's token requests until the bucket has refilled."""
+        rule = self._request_rules.get(True)
+        if rule is None:
+            return
+        decision = await self.buckets.take("authfail:" + ip, 1, rule)
+        if not decision.allowed:
+            self._auth_blocked[ip] = time.monotonic() + max(decision.retry_after, 1.0)
+            while len(self._auth_blocked) > MAX_BLOCKED_IPS:
+                self._auth_blocked.popitem(last=False)
 
     def cost_rule(self, kind: str) -> Rule | None:
         return self._cost_rules.get(kind)
@@ -134,7 +162,9 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         key, anonymous = request_key(scope)
-        decision = await self.throttle.request(key, anonymous)
+        decision = None if anonymous else self.throttle.auth_blocked(client_ip(scope))
+        if decision is None:
+            decision = await self.throttle.request(key, anonymous)
         if decision is not None and not decision.allowed:
             await self._too_many(scope, send, decision, anonymous)
             return

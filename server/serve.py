@@ -74,6 +74,9 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> int:
         # Feed messages are ~100 bytes: compressing each one for each subscriber cost
         # more CPU in fan-out than it saves on the wire.
         ws_per_message_deflate=False,
+        # A WebSocket message is one GraphQL request: the same size limit as an HTTP body
+        # (uvicorn's default would let a client send 16 MiB per message).
+        ws_max_size=settings.limits.max_body_bytes,
     )
     if workers <= 1:
         _Server(config, settings).run()

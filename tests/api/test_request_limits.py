@@ -116,6 +116,21 @@ def test_each_token_has_its_own_request_bucket(strict: TestClient, admin_secret:
     assert strict.post("/graphql", json=VIEWER, headers=auth).status_code == 200
 
 
+def test_a_new_fake_token_per_request_does_not_escape_the_ip_limit(
+    strict: TestClient, admin_secret: str
+) -> None:
+    """Each unknown secret would have a bucket of its own; failures are charged to the IP."""
+    answers = [
+        strict.post("/graphql", json=VIEWER, headers={"Authorization": f"Bearer orc_fake{i}"})
+        for i in range(5)
+    ]
+    codes = [a.json()["errors"][0]["extensions"]["code"] for a in answers]
+    assert codes[:2] == ["UNAUTHENTICATED", "UNAUTHENTICATED"]  # the IP's bucket holds two
+    assert answers[-1].status_code == 429
+    refused = strict.post("/graphql", json=VIEWER, headers={"Authorization": "Bearer orc_fake9"})
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
 def test_the_cost_budget_refuses_with_429_and_says_what_is_left(
     strict: TestClient, api: Api
 ) -> None:
