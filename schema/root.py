@@ -10,6 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import strawberry
+from graphql import (
+    DirectiveLocation,
+    GraphQLDeprecatedDirective,
+    GraphQLDirective,
+    GraphQLSchema,
+)
 from strawberry.scalars import JSON
 from strawberry.tools import merge_types
 
@@ -53,10 +59,39 @@ Subscription = merge_types("Subscription", (InventorySubscription,))
 def build_schema(
     extensions: Sequence[Any] = (),
 ) -> strawberry.Schema:
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[InventoryView, Location, Product, Variant, Channel],
         extensions=list(extensions),
+    )
+    _serve_released_directives(schema._schema)
+    return schema
+
+
+def _serve_released_directives(schema: GraphQLSchema) -> None:
+    """Advertise `@deprecated` with the locations of the released GraphQL spec.
+
+    graphql-core 3.3 adds DIRECTIVE_DEFINITION (a draft-spec location) to `@deprecated`;
+    clients built on graphql-core 3.2 — Python's `gql`, our own contract checker — refuse
+    the whole introspection result when they meet a location they do not know. Orchestra
+    deprecates no directive, so dropping the location changes nothing else."""
+    released = tuple(
+        location
+        for location in GraphQLDeprecatedDirective.locations
+        if location is not DirectiveLocation.DIRECTIVE_DEFINITION
+    )
+    if released == tuple(GraphQLDeprecatedDirective.locations):
+        return
+    deprecated = GraphQLDirective(
+        name=GraphQLDeprecatedDirective.name,
+        locations=released,
+        args=GraphQLDeprecatedDirective.args,
+        description=GraphQLDeprecatedDirective.description,
+        is_repeatable=GraphQLDeprecatedDirective.is_repeatable,
+    )
+    schema.directives = tuple(
+        deprecated if directive is GraphQLDeprecatedDirective else directive
+        for directive in schema.directives
     )

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Api
+
 ROOT = Path(__file__).resolve().parents[2]
 # ../shared beside the repository (a worktree sits one level deeper).
 CHECKERS = [p / "shared" / "contract" / "check.py" for p in (ROOT.parent, ROOT.parent.parent)]
@@ -69,3 +71,21 @@ def test_the_contract_checker_introspects_anonymously(served: str) -> None:
     # The contract runs ahead of the code (orders, returns ...): what matters here is
     # that the schema was read; the count of differences is the lead's to drive down.
     assert "contract fields checked" in output, output
+
+
+# The directive locations of the released GraphQL spec (October 2021), which clients built
+# on graphql-core 3.2 and graphql-js 16 know; one more and they refuse the whole result.
+RELEASED_LOCATIONS = {
+    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD",
+    "INLINE_FRAGMENT", "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT",
+    "FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INTERFACE", "UNION", "ENUM", "ENUM_VALUE",
+    "INPUT_OBJECT", "INPUT_FIELD_DEFINITION",
+}  # fmt: skip
+
+
+def test_introspection_advertises_only_released_directive_locations(api: Api) -> None:
+    directives = api("{ __schema { directives { name locations } } }")["__schema"]["directives"]
+    unknown = {d["name"]: set(d["locations"]) - RELEASED_LOCATIONS for d in directives}
+    assert {name: extra for name, extra in unknown.items() if extra} == {}
+    deprecated = next(d for d in directives if d["name"] == "deprecated")
+    assert "FIELD_DEFINITION" in deprecated["locations"]
