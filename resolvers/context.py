@@ -81,4 +81,5 @@ class Context:
             token_id=token.id,
             kind=token.kind.value,
             scopes=token.scopes,
+            customer=token.customer,
         )

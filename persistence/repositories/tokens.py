@@ -35,6 +35,7 @@ class SqlTokenRepository:
                     location_id=location_id,
                     secret_hash=secret_hash,
                     created_at=created_at,
+                    customer_email=cmd.customer_email,
                 )
                 .returning(api_tokens.c.id)
             )
@@ -47,6 +48,7 @@ class SqlTokenRepository:
             cmd.channel,
             cmd.location,
             created_at,
+            cmd.customer_email,
         )
 
 
