@@ -58,7 +58,9 @@ def order_number(settings: ChannelOrderSettings, sequence: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class SettingsInput:
-    """Command: replace a channel's order settings (validated by `settings_errors`)."""
+    """Command: replace a channel's order settings (validated by `settings_errors`).
+    Locations are named by code here (`priority`, `sku_rules`); the handler resolves them
+    into `sourcing`'s ids."""
 
     channel: str
     taxes: TaxTable
@@ -66,6 +68,8 @@ class SettingsInput:
     delivery_options: tuple[DeliveryOptionConfig, ...]
     pickup: PickupConfig
     number_prefix: str = ""
+    priority: tuple[str, ...] = ()
+    sku_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 def settings_errors(cmd: SettingsInput) -> list[FieldError]:
