@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol
 
+from domain.catalog.model import Variant
 from domain.inventory.ingest import PositionKey, PositionState
 from domain.inventory.model import InventoryView
 from domain.orders.cart import Cart
@@ -68,6 +69,12 @@ class ChannelSettingsRepository(Protocol):
 
     async def prices(self, channel_id: int, skus: Iterable[str]) -> dict[str, Decimal]:
         """Unit prices of the SKUs the channel sells (has a price for)."""
+        ...
+
+    async def sellable(
+        self, channel_id: int, skus: Iterable[str]
+    ) -> dict[str, tuple[Variant, Decimal]]:
+        """The variant and unit price of each SKU the channel sells, in one read."""
         ...
 
 

@@ -26,24 +26,35 @@ class SqlCartRepository:
         self._lines: dict[str, tuple[CartLine, ...]] = {}
 
     async def get(self, cart_id: str, *, for_update: bool = False) -> Cart | None:
+        """The cart and its lines in one statement (a cart row per line)."""
+        cl = cart_lines.c
         query = (
-            select(carts, channels.c.code.label("channel_code"))
+            select(
+                carts,
+                channels.c.code.label("channel_code"),
+                cl.id.label("line_id"),
+                cl.sku,
+                cl.quantity,
+                cl.method,
+                cl.pickup_location_id,
+            )
             .join(channels, channels.c.id == _c.channel_id)
+            .outerjoin(cart_lines, cl.cart_id == _c.id)
             .where(_c.id == cart_id)
+            .order_by(cl.position)
         )
         if for_update and not self.db.is_sqlite:
             query = query.with_for_update(of=carts)
-        row = (await self.conn.execute(query)).first()
-        if row is None:
+        found = list(await self.conn.execute(query))
+        if not found:
             return None
-        line_rows = await self.conn.execute(
-            select(cart_lines)
-            .where(cart_lines.c.cart_id == cart_id)
-            .order_by(cart_lines.c.position)
-        )
+        row = found[0]
         lines = tuple(
-            CartLine(r.id, r.sku, r.quantity, FulfillmentMethod(r.method), r.pickup_location_id)
-            for r in line_rows
+            CartLine(
+                r.line_id, r.sku, r.quantity, FulfillmentMethod(r.method), r.pickup_location_id
+            )
+            for r in found
+            if r.line_id is not None
         )
         self._lines[cart_id] = lines
         return Cart(

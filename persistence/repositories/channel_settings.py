@@ -10,12 +10,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.catalog.model import Variant
 from domain.locations.model import LocationKind
 from domain.orders.delivery import DeliveryOptionConfig, PickupConfig, TransitBand
 from domain.orders.ports import ChannelOrderSettings
 from domain.orders.settings import default_settings
 from domain.orders.sourcing_rules import SkuRule, SourcingConfig, SourcingStrategy
 from domain.orders.tax import TaxRule, TaxTable
+from persistence import mappers
 from persistence.database import Database
 from persistence.tables import channel_order_settings, channels, prices, variants
 
@@ -59,6 +61,22 @@ class SqlChannelSettingsRepository:
             .where(prices.c.channel_id == channel_id, self.db.one_of(variants.c.sku, wanted))
         )
         return {row.sku: Decimal(row.amount) for row in await self.conn.execute(query)}
+
+    async def sellable(
+        self, channel_id: int, skus: Iterable[str]
+    ) -> dict[str, tuple[Variant, Decimal]]:
+        wanted = sorted(set(skus))
+        if not wanted:
+            return {}
+        query = (
+            select(variants, prices.c.amount)
+            .join(prices, prices.c.variant_id == variants.c.id)
+            .where(prices.c.channel_id == channel_id, self.db.one_of(variants.c.sku, wanted))
+        )
+        return {
+            row.sku: (mappers.variant(row), Decimal(row.amount))
+            for row in await self.conn.execute(query)
+        }
 
 
 def _time(value: time) -> str:

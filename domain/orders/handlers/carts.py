@@ -31,13 +31,12 @@ from domain.orders.handlers.common import (
     cart_for,
     channel_settings,
     email_for,
-    pickup_locations,
     quote,
     sellable,
     sourcing_lines,
 )
 from domain.orders.handlers.reservations import release_cart_holds
-from domain.orders.handlers.stock import load_stock
+from domain.orders.handlers.stock import ChannelScope, channel_scope, load_stock
 from domain.orders.ports import ChannelOrderSettings
 from domain.orders.promises import CartPromises, promise_cart
 from domain.ports import UnitOfWork
@@ -47,20 +46,21 @@ async def create_cart(cmd: CreateCart, actor: Actor, uow: UnitOfWork, now: datet
     """A new cart in the channel's currency, optionally with lines, an e-mail and an address."""
     async with uow:
         settings = await channel_settings(uow, cmd.channel, actor)
+        scope = await channel_scope(uow, settings)
         email, errors = email_for(cmd.customer_email, actor, ("input", "customerEmail"))
         if cmd.shipping_address is not None:
             errors += carts.address_errors(cmd.shipping_address, ("input", "shippingAddress"))
         cart = Cart(new_id(), settings.channel, settings.currency, email=email)
         if cmd.lines:
             try:
-                cart = await _add(uow, cart, settings, cmd.lines, ("input", "lines"))
+                cart = await _add(uow, cart, settings, scope, cmd.lines, ("input", "lines"))
             except DomainError as error:
                 errors += error.errors
         raise_if(errors)
         if cmd.shipping_address is not None:
             cart = replace(cart, shipping_address=cmd.shipping_address)
         await uow.carts.add(cart, now)
-        result = await quote(uow, cart, settings)
+        result = await quote(uow, cart, settings, scope)
         await uow.commit()
     return result
 
@@ -69,11 +69,20 @@ async def _add(
     uow: UnitOfWork,
     cart: Cart,
     settings: ChannelOrderSettings,
+    scope: ChannelScope,
     lines: Sequence[CartLineRequest],
     base: Sequence[str],
 ) -> Cart:
     prices, _ = await sellable(uow, settings, [line.sku for line in lines])
-    return carts.add_lines(cart, lines, prices, await pickup_locations(uow, settings), base)
+    return carts.add_lines(cart, lines, prices, scope.by_code, base)
+
+
+async def _open(
+    uow: UnitOfWork, cart_id: str, actor: Actor
+) -> tuple[Cart, ChannelOrderSettings, ChannelScope]:
+    cart = await cart_for(uow, cart_id, actor)
+    settings = await channel_settings(uow, cart.channel, actor)
+    return cart, settings, await channel_scope(uow, settings)
 
 
 async def add_cart_lines(
@@ -81,12 +90,11 @@ async def add_cart_lines(
 ) -> CartQuote:
     """Add lines (the same SKU, method and pickup location adds to its line)."""
     async with uow:
-        cart = await cart_for(uow, cmd.cart_id, actor)
-        settings = await channel_settings(uow, cart.channel, actor)
+        cart, settings, scope = await _open(uow, cmd.cart_id, actor)
         if not cmd.lines:
             raise_if([invalid(("lines",), "Send at least one line.")])
-        cart = await _add(uow, cart, settings, cmd.lines, ("lines",))
-        return await _save_lines(uow, cart, settings, now)
+        cart = await _add(uow, cart, settings, scope, cmd.lines, ("lines",))
+        return await _save(uow, cart, settings, scope, now, lines_changed=True)
 
 
 async def update_cart_line(
@@ -94,35 +102,18 @@ async def update_cart_line(
 ) -> CartQuote:
     """Set a line's quantity; 0 removes it."""
     async with uow:
-        cart = await cart_for(uow, cmd.cart_id, actor)
-        settings = await channel_settings(uow, cart.channel, actor)
+        cart, settings, scope = await _open(uow, cmd.cart_id, actor)
         cart = carts.update_line(cart, cmd.line_id, cmd.quantity)
-        return await _save_lines(uow, cart, settings, now)
-
-
-async def _save_lines(
-    uow: UnitOfWork, cart: Cart, settings: ChannelOrderSettings, now: datetime
-) -> CartQuote:
-    if cart.reserved_until is not None:
-        await release_cart_holds(uow, cart.id, now)
-        cart = replace(cart, reserved_until=None)
-    await uow.carts.save(cart, now)
-    result = await quote(uow, cart, settings)
-    await uow.commit()
-    return result
+        return await _save(uow, cart, settings, scope, now, lines_changed=True)
 
 
 async def set_cart_shipping_address(
     cmd: SetCartShippingAddress, actor: Actor, uow: UnitOfWork, now: datetime
 ) -> CartQuote:
     async with uow:
-        cart = await cart_for(uow, cmd.cart_id, actor)
-        settings = await channel_settings(uow, cart.channel, actor)
+        cart, settings, scope = await _open(uow, cmd.cart_id, actor)
         cart = carts.set_shipping_address(cart, cmd.address)
-        await uow.carts.save(cart, now)
-        result = await quote(uow, cart, settings)
-        await uow.commit()
-    return result
+        return await _save(uow, cart, settings, scope, now)
 
 
 async def apply_cart_coupon(
@@ -130,12 +121,26 @@ async def apply_cart_coupon(
 ) -> CartQuote:
     """Store the code; whether it applies is the promotion engine's decision (next step)."""
     async with uow:
-        cart = await cart_for(uow, cmd.cart_id, actor)
-        settings = await channel_settings(uow, cart.channel, actor)
+        cart, settings, scope = await _open(uow, cmd.cart_id, actor)
         cart = carts.apply_coupon(cart, cmd.code)
-        await uow.carts.save(cart, now)
-        result = await quote(uow, cart, settings)
-        await uow.commit()
+        return await _save(uow, cart, settings, scope, now)
+
+
+async def _save(
+    uow: UnitOfWork,
+    cart: Cart,
+    settings: ChannelOrderSettings,
+    scope: ChannelScope,
+    now: datetime,
+    *,
+    lines_changed: bool = False,
+) -> CartQuote:
+    if lines_changed and cart.reserved_until is not None:
+        await release_cart_holds(uow, cart.id, now)
+        cart = replace(cart, reserved_until=None)
+    await uow.carts.save(cart, now)
+    result = await quote(uow, cart, settings, scope)
+    await uow.commit()
     return result
 
 
@@ -148,7 +153,7 @@ async def view_cart(cart_id: str, actor: Actor, uow: UnitOfWork) -> CartQuote | 
         settings = await uow.channel_settings.settings(cart.channel)
         if settings is None:
             return None
-        return await quote(uow, cart, settings)
+        return await quote(uow, cart, settings, await channel_scope(uow, settings))
 
 
 async def promises(
@@ -160,7 +165,9 @@ async def promises(
     async with uow:
         _, variants = await sellable(uow, settings, [line.sku for line in cart.lines])
         lines = [line for line in sourcing_lines(cart) if line.sku in variants]
-        stock = await load_stock(uow, settings, variants, now, lock=False, cart_id=cart.id)
+        holder = cart.id if cart.reserved_until is not None else None
+        scope = await channel_scope(uow, settings)
+        stock = await load_stock(uow, settings, scope, variants, now, lock=False, cart_id=holder)
     return promise_cart(
         lines,
         stock.snapshot,

@@ -30,7 +30,13 @@ from domain.inventory.model import location_contribution
 from domain.locations.model import Address
 from domain.orders.delivery import DeliveryOptionConfig
 from domain.orders.errors import insufficient_stock, raise_if
-from domain.orders.handlers.stock import ChannelStock, apply_effects, load_stock, write_back
+from domain.orders.handlers.stock import (
+    ChannelScope,
+    ChannelStock,
+    apply_effects,
+    load_stock,
+    write_back,
+)
 from domain.orders.model import Order
 from domain.orders.placement import LineChoice, NewOrder, place_order
 from domain.orders.plan import SourcingLine, SourcingPlan
@@ -54,6 +60,7 @@ class Checkout:
     """A priced, validated order request, whichever entry point it came from."""
 
     settings: ChannelOrderSettings
+    scope: ChannelScope
     variants: Mapping[str, Variant]
     pricing: Sequence[PricingLine]
     sourcing: Sequence[SourcingLine]
@@ -70,6 +77,7 @@ class Checkout:
     source_code: str | None = None
     external_reference: str | None = None
     cart_id: str | None = None
+    cart_holds: bool = False  # the cart reserved units (its holds are looked up)
 
 
 @dataclass(slots=True)
@@ -103,7 +111,8 @@ async def place(
     order_id = new_id()
     totals = totals_of(c)
     await _authorize(c, gateways, auth, order_id, totals, now)
-    stock = await load_stock(uow, settings, c.variants, now, lock=True, cart_id=c.cart_id)
+    holder = c.cart_id if c.cart_holds else None
+    stock = await load_stock(uow, settings, c.scope, c.variants, now, lock=True, cart_id=holder)
     plan = await _plan(uow, c, stock, now)
     if c.option is not None:
         offered = delivery_promises(c.sourcing, plan, stock.snapshot, [c.option], c.address, now)
@@ -143,7 +152,7 @@ async def _quick_check(uow: UnitOfWork, c: Checkout, now: datetime) -> None:
     total (the locked plan decides for real). Skipped where backorders may fill it."""
     if c.settings.sourcing.allow_backorder:
         return
-    view = await uow.stock.view(c.settings.channel_id)
+    view = c.scope.view
     if view is None:
         raise_if(
             [

@@ -11,10 +11,9 @@ from domain.access import Actor
 from domain.catalog.model import Variant
 from domain.customers.model import email_errors, normalize_email
 from domain.errors import DomainError, FieldError, forbidden, not_found
-from domain.locations.model import Location
 from domain.money import round_money
 from domain.orders.cart import Cart
-from domain.orders.handlers.stock import channel_locations
+from domain.orders.handlers.stock import ChannelScope
 from domain.orders.plan import SourcingLine
 from domain.orders.ports import ChannelOrderSettings
 from domain.orders.pricing import Totals, cart_pricing_lines, price_lines
@@ -52,23 +51,16 @@ async def cart_for(
     return cart
 
 
-async def pickup_locations(uow: UnitOfWork, settings: ChannelOrderSettings) -> dict[str, Location]:
-    """The channel's locations by code: a pickup elsewhere is a location it does not know."""
-    view = await uow.stock.view(settings.channel_id)
-    return {loc.code: loc for loc in channel_locations(await uow.locations.all(), view).values()}
-
-
 async def sellable(
     uow: UnitOfWork, settings: ChannelOrderSettings, skus: Sequence[str]
 ) -> tuple[dict[str, Decimal], dict[str, Variant]]:
     """Prices and variants of the SKUs the channel sells. A kit is not sold through carts
     yet (its parts have the stock; see docs/orders-wiring.md), so it counts as not sold."""
-    prices = await uow.channel_settings.prices(settings.channel_id, skus)
-    variants = await uow.catalog.variants_by_sku(prices)
-    kits = {sku for sku, v in variants.items() if v.is_kit}
+    found = await uow.channel_settings.sellable(settings.channel_id, skus)
+    on_sale = {sku: pair for sku, pair in found.items() if not pair[0].is_kit}
     return (
-        {sku: p for sku, p in prices.items() if sku in variants and sku not in kits},
-        {sku: v for sku, v in variants.items() if sku not in kits},
+        {sku: price for sku, (_, price) in on_sale.items()},
+        {sku: variant for sku, (variant, _) in on_sale.items()},
     )
 
 
@@ -88,9 +80,11 @@ def email_for(
     return requested, []
 
 
-async def quote(uow: UnitOfWork, cart: Cart, settings: ChannelOrderSettings) -> CartQuote:
+async def quote(
+    uow: UnitOfWork, cart: Cart, settings: ChannelOrderSettings, scope: ChannelScope
+) -> CartQuote:
     prices, _ = await sellable(uow, settings, [line.sku for line in cart.lines])
-    locations = {loc.id: loc for loc in (await pickup_locations(uow, settings)).values()}
+    locations = scope.locations
     lines = tuple(line for line in cart.lines if line.sku in prices)
     pricing = [
         replace(p, unit_price=round_money(p.unit_price, settings.currency))

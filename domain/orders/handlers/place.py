@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -39,10 +40,10 @@ from domain.orders.handlers.common import (
     cart_for,
     channel_settings,
     email_for,
-    pickup_locations,
     sellable,
     sourcing_lines,
 )
+from domain.orders.handlers.stock import channel_scope
 from domain.orders.lifecycle import FulfillmentMethod
 from domain.orders.model import Order
 from domain.orders.placement import LineChoice
@@ -112,9 +113,10 @@ async def complete_cart(
             if cart.has_ship_lines() and cart.shipping_address is None:
                 raise_if([invalid((*base, "cartId"), "Set a shipping address first.")])
             option = _option(settings, cmd.delivery_option, cart.has_ship_lines(), required=True)
-            locations = {loc.id: loc for loc in (await pickup_locations(uow, settings)).values()}
+            scope = await channel_scope(uow, settings)
             checkout = Checkout(
                 settings=settings,
+                scope=scope,
                 variants=variants,
                 pricing=[
                     PricingLine(
@@ -122,7 +124,7 @@ async def complete_cart(
                         ln.sku,
                         ln.quantity,
                         round_money(prices[ln.sku], settings.currency),
-                        _country(locations, ln.pickup_location_id),
+                        _country(scope.locations, ln.pickup_location_id),
                     )
                     for ln in cart.lines
                 ],
@@ -137,6 +139,7 @@ async def complete_cart(
                 payment_token=cmd.payment.token,
                 coupon_codes=cart.coupon_codes,
                 cart_id=cart.id,
+                cart_holds=cart.reserved_until is not None,
             )
             order = await place(uow, checkout, gateways, auth, now)
             done = replace(
@@ -230,7 +233,8 @@ async def _direct_checkout(
     skus = [line.sku for line in cmd.lines]
     prices, variants = await sellable(uow, settings, skus)
     known = await uow.catalog.variants_by_sku(skus)
-    pickups = await pickup_locations(uow, settings)
+    scope = await channel_scope(uow, settings)
+    pickups = scope.by_code
     errors = place_order_errors(cmd, prices, pickups)
     digits = minor_units(settings.currency)
     for i, line in enumerate(cmd.lines):
@@ -268,6 +272,7 @@ async def _direct_checkout(
     ids = [str(i + 1) for i in range(len(cmd.lines))]
     return Checkout(
         settings=settings,
+        scope=scope,
         variants=variants,
         pricing=[
             PricingLine(
@@ -299,7 +304,7 @@ async def _direct_checkout(
     )
 
 
-def _country(locations: dict[int, Location], location_id: int | None) -> str | None:
+def _country(locations: Mapping[int, Location], location_id: int | None) -> str | None:
     location = locations.get(location_id) if location_id is not None else None
     return location.address.country if location is not None and location.address else None
 

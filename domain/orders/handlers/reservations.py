@@ -32,7 +32,7 @@ from domain.orders.handlers.common import (
     sellable,
     sourcing_lines,
 )
-from domain.orders.handlers.stock import ChannelStock, load_stock, write_back
+from domain.orders.handlers.stock import ChannelStock, channel_scope, load_stock, write_back
 from domain.orders.plan import StockSnapshot
 from domain.orders.sourcing import source
 from domain.ports import UnitOfWork
@@ -57,7 +57,9 @@ async def reserve_cart(cmd: ReserveCart, actor: Actor, uow: UnitOfWork, now: dat
                     for ln in unsold
                 ]
             )
-        stock = await load_stock(uow, settings, variants, now, lock=True, cart_id=cart.id)
+        scope = await channel_scope(uow, settings)
+        holder = cart.id if cart.reserved_until is not None else None
+        stock = await load_stock(uow, settings, scope, variants, now, lock=True, cart_id=holder)
         address = cart.shipping_address
         # Holds are for units on hand: no backorders, no capacity counted (nothing is
         # assigned to a location until checkout).
@@ -77,7 +79,7 @@ async def reserve_cart(cmd: ReserveCart, actor: Actor, uow: UnitOfWork, now: dat
         await uow.stock.add_holds(cart.id, holds, held.reserved_until)
         await write_back(uow, stock, now)
         await uow.carts.save(held, now)
-        result = await quote(uow, held, settings)
+        result = await quote(uow, held, settings, scope)
         await uow.commit()
     return result
 

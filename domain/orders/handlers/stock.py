@@ -48,6 +48,25 @@ class ChannelStock:
         return (self.variants[sku].id, location_id)
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelScope:
+    """The channel's inventory view and the locations it counts (read once per use case)."""
+
+    view: InventoryView | None
+    locations: Mapping[int, Location]
+
+    @property
+    def by_code(self) -> dict[str, Location]:
+        return {loc.code: loc for loc in self.locations.values()}
+
+
+async def channel_scope(uow: UnitOfWork, settings: ChannelOrderSettings) -> ChannelScope:
+    view = await uow.stock.view(settings.channel_id)
+    if view is None:
+        return ChannelScope(None, {})
+    return ChannelScope(view, channel_locations(await uow.locations.all(), view))
+
+
 def channel_locations(
     locations: Iterable[Location], view: InventoryView | None
 ) -> dict[int, Location]:
@@ -65,6 +84,7 @@ def channel_locations(
 async def load_stock(
     uow: UnitOfWork,
     settings: ChannelOrderSettings,
+    scope: ChannelScope,
     variants: Mapping[str, Variant],
     now: datetime,
     *,
@@ -74,9 +94,9 @@ async def load_stock(
     """The channel's stock for these SKUs. With `lock`, the positions are locked in key
     order and the cart's own holds, and any expired hold on them, are released here (its
     units become available to this use case, exactly once). Without it (promises), the
-    cart's own holds count as available to it."""
-    view = await uow.stock.view(settings.channel_id)
-    locations = channel_locations(await uow.locations.all(), view)
+    cart's own holds count as available to it. `cart_id` only for a cart that holds (or
+    held) units: others have no hold to look up."""
+    view, locations = scope.view, scope.locations
     own = await uow.stock.holds(cart_id) if cart_id is not None else []
     variant_ids = sorted({v.id for v in variants.values()})
     states = await uow.stock.positions(

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
+from domain.catalog.model import Variant
 from domain.inventory.ingest import PositionKey, PositionState
 from domain.inventory.model import InventoryView
 from domain.orders.cart import Cart
@@ -267,3 +268,13 @@ class FakeChannelSettings:
     async def prices(self, channel_id: int, skus: Iterable[str]) -> dict[str, Decimal]:
         listed = self.prices_by_channel.get(channel_id, {})
         return {sku: listed[sku] for sku in skus if sku in listed}
+
+    async def sellable(
+        self, channel_id: int, skus: Iterable[str]
+    ) -> dict[str, tuple[Variant, Decimal]]:
+        listed = self.prices_by_channel.get(channel_id, {})
+        return {
+            sku: (self.catalog.variants[sku], listed[sku])
+            for sku in skus
+            if sku in listed and sku in self.catalog.variants
+        }
