@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.access import Actor
 from domain.catalog.model import Variant
+from domain.payments.ports import PaymentGateway
 from domain.tokens.model import ApiToken
 from persistence.database import Database
 from persistence.uow import SqlUnitOfWork
@@ -42,6 +43,7 @@ class Context:
     prefetched: Prefetched = field(default_factory=Prefetched)
     ref: ReferenceData | None = None
     connection_params: Any = None
+    gateways: Mapping[str, PaymentGateway] = field(default_factory=dict)
     _extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property

@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 
 from resolvers import node
 from resolvers.pagination import MAX_PAGE
+from schema.carts import Cart, CartMutation, CartQuery
 from schema.catalog import CatalogMutation, CatalogQuery, Channel, Product, Variant
 from schema.common import Info, Node
 from schema.inventory import (
@@ -24,6 +25,14 @@ from schema.inventory import (
     InventoryView,
 )
 from schema.locations import Location, LocationsMutation, LocationsQuery
+from schema.orders import (
+    Customer,
+    Fulfillment,
+    FulfillmentPayload,
+    Order,
+    OrdersMutation,
+    OrdersQuery,
+)
 from schema.policy import AUTHENTICATED, PUBLIC, guard
 from schema.tokens import TokensMutation, TokensQuery
 
@@ -43,9 +52,28 @@ class NodeQuery:
         return {"maxPageSize": MAX_PAGE}  # type: ignore[return-value]
 
 
-Query = merge_types("Query", (NodeQuery, CatalogQuery, LocationsQuery, InventoryQuery, TokensQuery))
+Query = merge_types(
+    "Query",
+    (
+        NodeQuery,
+        CatalogQuery,
+        LocationsQuery,
+        InventoryQuery,
+        TokensQuery,
+        CartQuery,
+        OrdersQuery,
+    ),
+)
 Mutation = merge_types(
-    "Mutation", (CatalogMutation, LocationsMutation, InventoryMutation, TokensMutation)
+    "Mutation",
+    (
+        CatalogMutation,
+        LocationsMutation,
+        InventoryMutation,
+        TokensMutation,
+        CartMutation,
+        OrdersMutation,
+    ),
 )
 Subscription = merge_types("Subscription", (InventorySubscription,))
 
@@ -57,6 +85,17 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[InventoryView, Location, Product, Variant, Channel],
+        types=[
+            InventoryView,
+            Location,
+            Product,
+            Variant,
+            Channel,
+            Cart,
+            Order,
+            Fulfillment,
+            Customer,
+            FulfillmentPayload,  # orders-ops' fulfillment mutations answer with it
+        ],
         extensions=list(extensions),
     )

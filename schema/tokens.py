@@ -24,6 +24,7 @@ from schema.policy import PUBLIC, guard, needs
     channel=PUBLIC,
     location=PUBLIC,
     createdAt=PUBLIC,
+    customer=PUBLIC,
 )
 @strawberry.type(description="An API token. Its secret is shown once, at creation.")
 class ApiToken:
@@ -31,6 +32,7 @@ class ApiToken:
     channel: str | None
     location: str | None
     created_at: datetime
+    customer: str | None = strawberry.field(description="Customer tokens: the shopper's e-mail.")
 
     @strawberry.field
     def id(root: strawberry.Parent[model.ApiToken]) -> strawberry.ID:  # type: ignore[misc]

@@ -15,12 +15,15 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema import BaseSchema
 
+from domain.payments.builtin_gateway import TestGateway
+from domain.payments.ports import PaymentGateway
 from persistence.database import Database
 from resolvers.reference import ReferenceCache
 from schema.root import build_schema
 from server.access import AccessGuard
 from server.auth import Authenticator
 from server.graphql_http import OrchestraGraphQL
+from server.holds import HoldSweeper
 from server.limits import build_limit_rule
 from server.masking import MaskUnexpectedErrors
 from server.response_cache import CachedCatalogResponses, ResponseCache
@@ -59,16 +62,22 @@ class Services:
         self.reference.on_invalidate(self.responses.clear)
         self.auth = Authenticator(self.db)
         self.relay = OutboxRelay(self.db, self.bus)
+        # Payment gateways by the code clients name; the built-in offline `test` gateway
+        # (tok_ok / tok_declined) until a provider adapter is configured.
+        self.gateways: dict[str, PaymentGateway] = {"test": TestGateway()}
+        self.holds = HoldSweeper(self.db, settings.hold_sweep_seconds)
 
     async def start(self) -> None:
         await self.bus.start()
         self.relay.start()
+        self.holds.start()
         # Long-lived objects made at start-up (schema, caches) need not be traced by every
         # collection, and a higher first threshold means fewer pauses mid-request.
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, 20, 100)
 
     async def stop(self) -> None:
+        await self.holds.stop()
         await self.relay.stop()
         await self.bus.stop()
         await self.db.dispose()

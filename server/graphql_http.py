@@ -251,6 +251,7 @@ class OrchestraGraphQL(GraphQL[Context, None]):
             token=None,
             request_id=request_id(request),
             request=request,
+            gateways=services.gateways,
         )
         if isinstance(request, Request):
             try:

@@ -17,6 +17,7 @@ class Settings:
     max_aliases: int = 30
     db_pool_size: int = 10
     response_cache_ttl: float = 1.0
+    hold_sweep_seconds: float = 5.0  # how often expired cart holds are released; 0: never
     debug: bool = False
 
     @classmethod
@@ -29,5 +30,6 @@ class Settings:
             max_query_cost=int(env.get("ORCHESTRA_MAX_QUERY_COST", "50000")),
             db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "10")),
             response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
+            hold_sweep_seconds=float(env.get("ORCHESTRA_HOLD_SWEEP_SECONDS", "5")),
             debug=env.get("ORCHESTRA_DEBUG", "") == "1",
         )

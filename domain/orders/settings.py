@@ -4,6 +4,7 @@ checks a new configuration must pass (channelOrderSettingsSet)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
@@ -72,6 +73,16 @@ class SettingsInput:
     sku_rules: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
+def parse_clock(value: str, field: Sequence[str], errors: list[FieldError]) -> time:
+    """`HH:MM` as a time; a bad value adds an error and reads as midnight."""
+    try:
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        errors.append(invalid(field, "A time is HH:MM, e.g. 14:00."))
+        return time(0)
+
+
 def settings_errors(cmd: SettingsInput) -> list[FieldError]:
     base = ("input",)
     errors = tax_table_errors(cmd.taxes, (*base, "taxes", "rules"))
@@ -83,6 +94,8 @@ def settings_errors(cmd: SettingsInput) -> list[FieldError]:
     for i, option in enumerate(cmd.delivery_options):
         path = (*base, "deliveryOptions", str(i))
         errors += delivery_option_errors(option, path)
+        if any(not 0 <= day <= 6 for day in option.working_days):
+            errors.append(invalid((*path, "workingDays"), "Days are 0 (Monday) to 6 (Sunday)."))
         if option.code in codes:
             errors.append(invalid((*path, "code"), f"Code {option.code!r} is listed twice."))
         codes.add(option.code)
