@@ -182,8 +182,15 @@ class OrderRepository(Protocol):
         """Ids of orders with open backorders of these SKUs, oldest first."""
         ...
 
-    async def ready_pickups(self, ready_before: datetime, limit: int) -> list[str]:
-        """Ids of pickup fulfillments READY_FOR_PICKUP since before `ready_before`."""
+    async def ready_pickups(
+        self, ready_before: datetime, limit: int, *, channel_id: int | None = None
+    ) -> list[str]:
+        """Ids of pickup fulfillments READY_FOR_PICKUP since before `ready_before`, oldest
+        first (of orders of `channel_id` when given: hold days are per channel)."""
+        ...
+
+    async def backordered_skus(self, limit: int) -> list[str]:
+        """SKUs some open order waits for (backorder release sweeps these)."""
         ...
 
 

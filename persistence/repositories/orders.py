@@ -193,7 +193,9 @@ class SqlOrderRepository:
         )
         return [r.order_id for r in await self.conn.execute(query)]
 
-    async def ready_pickups(self, ready_before: datetime, limit: int) -> list[str]:
+    async def ready_pickups(
+        self, ready_before: datetime, limit: int, *, channel_id: int | None = None
+    ) -> list[str]:
         f = fulfillments.c
         query = (
             select(f.id)
@@ -205,7 +207,14 @@ class SqlOrderRepository:
             .order_by(f.ready_at)
             .limit(limit)
         )
+        if channel_id is not None:
+            query = query.join(orders, _o.id == f.order_id).where(_o.channel_id == channel_id)
         return [r.id for r in await self.conn.execute(query)]
+
+    async def backordered_skus(self, limit: int) -> list[str]:
+        b = backorders.c
+        query = select(b.sku).where(b.quantity > 0).group_by(b.sku).order_by(b.sku).limit(limit)
+        return [r.sku for r in await self.conn.execute(query)]
 
     # ------------------------------------------------------------------ writes
 

@@ -36,12 +36,19 @@ class ChannelStock:
     deltas: dict[PositionKey, PositionDelta] = field(default_factory=dict)
     released: list[Hold] = field(default_factory=list)
 
-    def change(self, key: PositionKey, allocated: int = 0, reserved: int = 0) -> None:
+    def change(
+        self, key: PositionKey, allocated: int = 0, reserved: int = 0, on_hand: int = 0
+    ) -> None:
         d = self.deltas.get(key, PositionDelta())
-        self.deltas[key] = PositionDelta(d.allocated + allocated, d.reserved + reserved, 0)
+        self.deltas[key] = PositionDelta(
+            d.allocated + allocated, d.reserved + reserved, d.on_hand + on_hand
+        )
         state = self.states.get(key) or self.before.get(key) or PositionState()
         self.states[key] = replace(
-            state, allocated=state.allocated + allocated, reserved=state.reserved + reserved
+            state,
+            allocated=state.allocated + allocated,
+            reserved=state.reserved + reserved,
+            on_hand=state.on_hand + on_hand,
         )
 
     def key(self, sku: str, location_id: int) -> PositionKey:
@@ -90,17 +97,19 @@ async def load_stock(
     *,
     lock: bool,
     cart_id: str | None = None,
+    include: Iterable[PositionKey] = (),
 ) -> ChannelStock:
     """The channel's stock for these SKUs. With `lock`, the positions are locked in key
     order and the cart's own holds, and any expired hold on them, are released here (its
     units become available to this use case, exactly once). Without it (promises), the
     cart's own holds count as available to it. `cart_id` only for a cart that holds (or
-    held) units: others have no hold to look up."""
+    held) units: others have no hold to look up. `include`: positions to lock with them
+    whatever they hold (units an order operation gives back there)."""
     view, locations = scope.view, scope.locations
     own = await uow.stock.holds(cart_id) if cart_id is not None else []
     variant_ids = sorted({v.id for v in variants.values()})
     states = await uow.stock.positions(
-        variant_ids, sorted(locations), lock=lock, include=[h.key for h in own]
+        variant_ids, sorted(locations), lock=lock, include=[*(h.key for h in own), *include]
     )
     stock = ChannelStock(
         StockSnapshot({}, {}), view, variants, dict(states), dict(states), released=[]

@@ -90,22 +90,25 @@ class FakeOrders:
 
     async def add(self, order: Order, *, channel_id: int, cart_id: str | None = None) -> None:
         assert order.id not in self.orders
-        self.orders[order.id] = copy.deepcopy(order)
+        self.orders[order.id] = _stored(order)
         self.channel_ids[order.id] = channel_id
 
     async def save(self, order: Order) -> None:
         assert order.id in self.orders
-        self.orders[order.id] = copy.deepcopy(order)
+        self.orders[order.id] = _stored(order)
 
     async def with_backorders(self, skus: Iterable[str], limit: int) -> list[str]:
         wanted = set(skus)
         found = [o.id for o in self.orders.values() if any(b.sku in wanted for b in o.backorders)]
         return sorted(found)[:limit]
 
-    async def ready_pickups(self, ready_before: datetime, limit: int) -> list[str]:
+    async def ready_pickups(
+        self, ready_before: datetime, limit: int, *, channel_id: int | None = None
+    ) -> list[str]:
         ready = [
             (f.ready_at, f.id)
             for o in self.orders.values()
+            if channel_id is None or self.channel_ids[o.id] == channel_id
             for f in o.fulfillments
             if f.method is FulfillmentMethod.PICKUP
             and f.status is FulfillmentStatus.READY_FOR_PICKUP
@@ -113,6 +116,20 @@ class FakeOrders:
             and f.ready_at < ready_before
         ]
         return [fid for _, fid in sorted(ready)[:limit]]
+
+    async def backordered_skus(self, limit: int) -> list[str]:
+        skus = {b.sku for o in self.orders.values() for b in o.backorders if b.quantity > 0}
+        return sorted(skus)[:limit]
+
+
+def _stored(order: Order) -> Order:
+    """What the database keeps of an order: not the events raised on it (those went to the
+    outbox), so an order read back raises only what happens to it next."""
+    kept = copy.deepcopy(order)
+    kept.events = []
+    if kept.payment is not None:
+        kept.payment.events = []
+    return kept
 
 
 class FakeStock:
