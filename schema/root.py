@@ -25,10 +25,10 @@ from schema.inventory import (
     InventoryView,
 )
 from schema.locations import Location, LocationsMutation, LocationsQuery
+from schema.order_ops import FulfillmentOpsMutation, OrderCareMutation
 from schema.orders import (
     Customer,
     Fulfillment,
-    FulfillmentPayload,
     Order,
     OrdersMutation,
     OrdersQuery,
@@ -73,6 +73,8 @@ Mutation = merge_types(
         TokensMutation,
         CartMutation,
         OrdersMutation,
+        OrderCareMutation,
+        FulfillmentOpsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (InventorySubscription,))
@@ -95,7 +97,6 @@ def build_schema(
             Order,
             Fulfillment,
             Customer,
-            FulfillmentPayload,  # orders-ops' fulfillment mutations answer with it
         ],
         extensions=list(extensions),
     )

@@ -26,6 +26,7 @@ from server.graphql_http import OrchestraGraphQL
 from server.holds import HoldSweeper
 from server.limits import build_limit_rule
 from server.masking import MaskUnexpectedErrors
+from server.order_jobs import OrderJobs
 from server.response_cache import CachedCatalogResponses, ResponseCache
 from server.settings import Settings
 from subscriptions.bus import EventBus, create_bus
@@ -66,17 +67,26 @@ class Services:
         # (tok_ok / tok_declined) until a provider adapter is configured.
         self.gateways: dict[str, PaymentGateway] = {"test": TestGateway()}
         self.holds = HoldSweeper(self.db, settings.hold_sweep_seconds)
+        self.order_jobs = OrderJobs(
+            self.db,
+            self.bus,
+            self.gateways,
+            settings.pickup_sweep_seconds,
+            settings.backorder_sweep_seconds,
+        )
 
     async def start(self) -> None:
         await self.bus.start()
         self.relay.start()
         self.holds.start()
+        self.order_jobs.start()
         # Long-lived objects made at start-up (schema, caches) need not be traced by every
         # collection, and a higher first threshold means fewer pauses mid-request.
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, 20, 100)
 
     async def stop(self) -> None:
+        await self.order_jobs.stop()
         await self.holds.stop()
         await self.relay.stop()
         await self.bus.stop()
