@@ -98,7 +98,11 @@ class Shop:
         return int(row["available"])
 
     def cart(self, lines: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        data = {"channel": self.channel, "lines": lines, "customerEmail": "ann@example.com"}
+        data: dict[str, Any] = {
+            "channel": self.channel,
+            "lines": lines,
+            "customerEmail": "ann@example.com",
+        }
         data.update({"shippingAddress": PARIS, **extra})
         result = self.storefront(CART_CREATE, {"input": data})["cartCreate"]
         assert result["userErrors"] == [], result
