@@ -71,6 +71,7 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         redis_url=os.environ.get("ORCHESTRA_TEST_REDIS_URL") or None,
+        hold_sweep_seconds=0.3,  # expired cart holds come back within a test's patience
     )
 
 

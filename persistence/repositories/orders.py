@@ -219,8 +219,14 @@ class SqlOrderRepository:
     # ------------------------------------------------------------------ writes
 
     async def next_number(self, channel_id: int) -> int:
-        """One row per channel, incremented in this transaction: numbers are gapless and
-        the row is locked until commit, so callers take it last (docs/orders-wiring.md)."""
+        """The channel's next number, from its row in `order_number_sequences`.
+
+        On PostgreSQL the increment commits on its own, at once (a short transaction on
+        another pooled connection): holding the channel's counter row until the checkout
+        commits would let one channel take one order at a time. The price is a gap when a
+        checkout fails after taking its number (by then stock, capacity and payment are
+        secured: a crash or a database error). SQLite has a single writer: same transaction.
+        """
         s = order_number_sequences.c
         stmt = (
             self.db.insert(order_number_sequences)
@@ -230,7 +236,11 @@ class SqlOrderRepository:
             )
             .returning(s.last_number)
         )
-        return int((await self.conn.execute(stmt)).scalar_one())
+        if self.db.is_sqlite:
+            return int((await self.conn.execute(stmt)).scalar_one())
+        async with self.db.engine.connect() as own:
+            own = await own.execution_options(isolation_level="AUTOCOMMIT")
+            return int((await own.execute(stmt)).scalar_one())
 
     async def add(self, order: Order, *, channel_id: int, cart_id: str | None = None) -> None:
         await self.conn.execute(insert(orders).values(rows.order_row(order, channel_id, cart_id)))

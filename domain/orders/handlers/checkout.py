@@ -143,7 +143,7 @@ async def place(
     for event in order.pop_events():
         uow.events.add(event)
     apply_effects(stock, effects.stock)
-    await write_back(uow, stock, now)
+    await write_back(uow, stock, now, c.scope)
     return order
 
 

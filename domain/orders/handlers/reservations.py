@@ -77,7 +77,7 @@ async def reserve_cart(cmd: ReserveCart, actor: Actor, uow: UnitOfWork, now: dat
             stock.change(key, reserved=units)
         assert held.reserved_until is not None
         await uow.stock.add_holds(cart.id, holds, held.reserved_until)
-        await write_back(uow, stock, now)
+        await write_back(uow, stock, now, scope)
         await uow.carts.save(held, now)
         result = await quote(uow, held, settings, scope)
         await uow.commit()

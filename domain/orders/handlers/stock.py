@@ -60,7 +60,8 @@ class ChannelScope:
     """The channel's inventory view and the locations it counts (read once per use case)."""
 
     view: InventoryView | None
-    locations: Mapping[int, Location]
+    locations: Mapping[int, Location]  # the channel's
+    everywhere: Mapping[int, Location]  # every location (channel ATP of other channels)
 
     @property
     def by_code(self) -> dict[str, Location]:
@@ -70,8 +71,9 @@ class ChannelScope:
 async def channel_scope(uow: UnitOfWork, settings: ChannelOrderSettings) -> ChannelScope:
     view = await uow.stock.view(settings.channel_id)
     if view is None:
-        return ChannelScope(None, {})
-    return ChannelScope(view, channel_locations(await uow.locations.all(), view))
+        return ChannelScope(None, {}, {})
+    everywhere = {loc.id: loc for loc in await uow.locations.all()}
+    return ChannelScope(view, channel_locations(everywhere.values(), view), everywhere)
 
 
 def channel_locations(
@@ -208,7 +210,12 @@ def apply_effects(stock: ChannelStock, effects: Sequence[StockEffect]) -> None:
             raise ValueError(f"{effect.kind} is not a placement effect")
 
 
-async def write_back(uow: UnitOfWork, stock: ChannelStock, now: datetime) -> None:
+async def write_back(
+    uow: UnitOfWork,
+    stock: ChannelStock,
+    now: datetime,
+    scope: ChannelScope | None = None,
+) -> None:
     """Write the deltas and move channel ATP (and the feed) by what changed."""
     if not stock.deltas:
         return
@@ -227,4 +234,4 @@ async def write_back(uow: UnitOfWork, stock: ChannelStock, now: datetime) -> Non
         )
         for key in stock.deltas
     ]
-    await publish_changes(uow, changes, now)
+    await publish_changes(uow, changes, now, scope.everywhere if scope is not None else None)
