@@ -20,11 +20,16 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine: AsyncEngine = create_async_engine(url)
+            # hide_parameters: errors and logs show the SQL, never the values in it.
+            self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=False
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=False,
+                hide_parameters=True,
             )
         # SQLite allows one writer; serialising writers in-process avoids "database is locked".
         self.write_lock = asyncio.Lock() if self.is_sqlite else None

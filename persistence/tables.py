@@ -127,6 +127,7 @@ api_tokens = Table(
     # Customer tokens: the shopper's normalized e-mail (not a key: the customer row is
     # created at the first checkout, the token may come before it).
     Column("customer_email", String(320), nullable=True),
+    Column("revoked_at", Timestamp, nullable=True),
 )
 
 inventory_views = Table(
@@ -221,8 +222,21 @@ outbox = Table(
     Column("topic", String(64), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("created_at", Timestamp, nullable=False),
+    # Set together by the relay: `seq` orders the event log every worker tails, in commit
+    # order; `published_at` (when it was sequenced) drives the purge and the lag metric.
     Column("published_at", Timestamp, nullable=True),
+    Column("seq", BigInteger, nullable=True),
     Index("ix_outbox_unpublished", "published_at", "id"),
+    Index("ix_outbox_seq", "seq", unique=True),
+)
+
+# One row: the last sequence number handed out (kept apart from outbox rows, which are purged).
+outbox_sequence = Table(
+    "outbox_sequence",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("log_id", String(32), nullable=False),  # random: names the log on Redis
 )
 
 # Scoped idempotency keys (domain/idempotency.py): one row per (caller, operation, key),

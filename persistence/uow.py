@@ -22,6 +22,7 @@ from persistence.repositories.locations import SqlLocationRepository
 from persistence.repositories.orders import SqlOrderRepository
 from persistence.repositories.stock import SqlStockRepository
 from persistence.repositories.tokens import SqlTokenRepository
+from persistence.unique import as_user_error
 
 
 class SqlUnitOfWork:
@@ -98,6 +99,8 @@ class SqlUnitOfWork:
             self._release()
         if self._published and exc_type is None:
             self.db.committed()
+        if exc is not None and (lost_race := as_user_error(exc)) is not None:
+            raise lost_race from exc  # a unique violation: the loser of a race, not a fault
 
     def _require(self) -> AsyncConnection:
         if self._conn is None:

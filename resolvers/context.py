@@ -57,6 +57,13 @@ class Context:
             found = self._extra[name] = factory()
         return found
 
+    def fresh(self) -> None:
+        """Forget what earlier executions cached: a WebSocket connection keeps one context
+        for all its subscriptions, and each event must read the data as it is now."""
+        self.__dict__.pop("loaders", None)
+        self.ref = None
+        self.prefetched = Prefetched()
+
     @property
     def today(self) -> date:
         return self.started.date()

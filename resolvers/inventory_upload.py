@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import IO, Protocol
@@ -11,6 +12,9 @@ from domain.inventory import handlers
 from domain.inventory.csv_ingest import IngestSummary, ingest_csv
 from domain.inventory.ingest import BatchResult, SetUpdate
 from resolvers.context import Context
+from resolvers.errors import ApiError
+
+log = logging.getLogger("orchestra.errors")
 
 
 class UploadedFile(Protocol):
@@ -29,7 +33,14 @@ async def inventory_upload(ctx: Context, upload: UploadedFile) -> BatchResult:
     # The multipart parser has already spooled the upload to a local temporary file, so
     # reading it line by line does not wait on the network. The server closes the form
     # (and this file) after the request.
-    summary = await ingest_csv(upload.file, apply, IngestSummary())
+    summary = IngestSummary()
+    try:
+        await ingest_csv(upload.file, apply, summary)
+    except Exception as error:
+        # Bad rows are per-line userErrors; this is a fault (the database went away).
+        # Batches up to `committed_through` are committed: say so, the client resumes.
+        log.error("request %s: upload stopped", ctx.request_id, exc_info=error)
+        raise stopped(summary, ctx.request_id) from error
     errors: list[FieldError] = list(summary.errors)
     if summary.omitted_errors:
         errors.append(invalid(("file",), f"... and {summary.omitted_errors} more errors."))
@@ -38,4 +49,16 @@ async def inventory_upload(ctx: Context, upload: UploadedFile) -> BatchResult:
         stale=summary.stale,
         clamped=summary.clamped,
         errors=errors,
+    )
+
+
+def stopped(summary: IngestSummary, request_id: str) -> ApiError:
+    line = summary.committed_through
+    return ApiError(
+        f"The upload stopped at a server fault after line {line}: lines 2 to {line} are "
+        "committed (see `committedThrough`); sending the whole file again is safe.",
+        "INTERNAL",
+        committedThrough=line,
+        applied=summary.applied,
+        requestId=request_id,
     )

@@ -25,6 +25,7 @@ from schema.inventory import (
     InventoryView,
 )
 from schema.locations import Location, LocationsMutation, LocationsQuery
+from schema.order_events import OrdersSubscription
 from schema.order_ops import FulfillmentOpsMutation, OrderCareMutation
 from schema.orders import (
     Customer,
@@ -77,7 +78,7 @@ Mutation = merge_types(
         FulfillmentOpsMutation,
     ),
 )
-Subscription = merge_types("Subscription", (InventorySubscription,))
+Subscription = merge_types("Subscription", (InventorySubscription, OrdersSubscription))
 
 
 def build_schema(

@@ -15,7 +15,8 @@ from schema.inputs import ApiTokenInput
 from schema.policy import PUBLIC, guard, needs
 
 
-# Reachable only as the caller's own token (`viewer`) or the one it just minted.
+# Reachable only as the caller's own token (`viewer`), the one it just minted, or one it
+# just revoked (which it could have minted).
 @guard(
     id=PUBLIC,
     name=PUBLIC,
@@ -25,6 +26,7 @@ from schema.policy import PUBLIC, guard, needs
     location=PUBLIC,
     createdAt=PUBLIC,
     customer=PUBLIC,
+    revokedAt=PUBLIC,
 )
 @strawberry.type(description="An API token. Its secret is shown once, at creation.")
 class ApiToken:
@@ -33,6 +35,9 @@ class ApiToken:
     location: str | None
     created_at: datetime
     customer: str | None = strawberry.field(description="Customer tokens: the shopper's e-mail.")
+    revoked_at: datetime | None = strawberry.field(
+        description="When the token was revoked; a revoked token is refused everywhere."
+    )
 
     @strawberry.field
     def id(root: strawberry.Parent[model.ApiToken]) -> strawberry.ID:  # type: ignore[misc]
@@ -67,7 +72,14 @@ class TokensQuery:
         return r.viewer(info.context)  # type: ignore[return-value]
 
 
-@guard(apiTokenCreate=needs("tokens:write"))
+@guard(token=PUBLIC, userErrors=PUBLIC)
+@strawberry.type
+class ApiTokenRevokePayload:
+    token: ApiToken | None
+    user_errors: list[UserError]
+
+
+@guard(apiTokenCreate=needs("tokens:write"), apiTokenRevoke=needs("tokens:write"))
 @strawberry.type
 class TokensMutation:
     @strawberry.mutation(
@@ -76,3 +88,12 @@ class TokensMutation:
     )
     async def api_token_create(self, info: Info, input: ApiTokenInput) -> ApiTokenPayload:
         return await r.api_token_create(info.context, input)  # type: ignore[return-value]
+
+    @strawberry.mutation(
+        description="Revoke a token: refused at once on every worker, its open WebSocket "
+        "connections closed (4403). A token may revoke itself and any token it could have "
+        "minted (no scope it lacks, bound the same or more narrowly); any other id is "
+        "NOT_FOUND. Revoking twice changes nothing."
+    )
+    async def api_token_revoke(self, info: Info, id: strawberry.ID) -> ApiTokenRevokePayload:
+        return await r.api_token_revoke(info.context, id)  # type: ignore[return-value]

@@ -9,10 +9,11 @@ against its token. A field without a policy is refused (fail closed).
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -26,7 +27,6 @@ from graphql import (
     TypeInfoVisitor,
     VariableNode,
     Visitor,
-    parse,
     visit,
 )
 from graphql.language import ast
@@ -123,18 +123,41 @@ def _relevant(document: DocumentNode, operation: str | None) -> Iterator[ast.Def
             yield definition
 
 
-@lru_cache(maxsize=1024)
-def _cached(schema: GraphQLSchema, query: str, operation: str | None) -> Requirements:
-    # Keyed by the query text, not the parsed document: hashing a document walks it on
-    # every request. A miss parses the text again, which yields the same document.
-    return requirements(schema, parse(query), operation)
+class RequirementsCache:
+    """Requirements per (schema, query digest, operation), bounded by entry count.
+
+    Keyed by a digest rather than the text, so the cache holds ~100 bytes per document
+    whatever the document's size; blake2b is collision-resistant, so no document can be
+    made to borrow another's requirements."""
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self.maxsize = maxsize
+        self._entries: OrderedDict[tuple[int, bytes, str | None], Requirements] = OrderedDict()
+
+    def get(
+        self, schema: GraphQLSchema, query: str, operation: str | None, document: DocumentNode
+    ) -> Requirements:
+        digest = hashlib.blake2b(query.encode("utf-8", "surrogatepass"), digest_size=20).digest()
+        key = (id(schema), digest, operation)
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+            return found
+        found = requirements(schema, document, operation)
+        self._entries[key] = found
+        if len(self._entries) > self.maxsize:
+            self._entries.popitem(last=False)
+        return found
+
+
+_cache = RequirementsCache()
 
 
 def document_requirements(ctx: Any) -> Requirements | None:
     """What the execution context's document needs (cached per query text)."""
     if ctx.graphql_document is None or ctx.query is None:
         return None
-    return _cached(ctx.schema._schema, ctx.query, ctx.operation_name)
+    return _cache.get(ctx.schema._schema, ctx.query, ctx.operation_name, ctx.graphql_document)
 
 
 def check(

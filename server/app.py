@@ -1,18 +1,18 @@
-"""The Starlette application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz."""
+"""The Starlette application: /graphql (HTTP, GraphiQL, WebSocket), /healthz, /readyz,
+/metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
 
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from strawberry.extensions import AddValidationRules, ParserCache, ValidationCache
 from strawberry.schema import BaseSchema
 
 from domain.payments.builtin_gateway import TestGateway
@@ -21,30 +21,39 @@ from persistence.database import Database
 from resolvers.reference import ReferenceCache
 from schema.root import build_schema
 from server.access import AccessGuard
-from server.auth import Authenticator
+from server.auth import Authenticator, Revocations
+from server.edge import EdgeMiddleware
 from server.graphql_http import OrchestraGraphQL
+from server.health import readiness
 from server.holds import HoldSweeper
-from server.limits import build_limit_rule
+from server.logging_ops import OperationLog
+from server.logging_setup import quiet_library_loggers
 from server.masking import MaskUnexpectedErrors
+from server.metrics import Metrics, metrics_endpoint
 from server.order_jobs import OrderJobs
+from server.query_limits import query_limit_extensions
+from server.request_limits import install_request_limits
 from server.response_cache import CachedCatalogResponses, ResponseCache
 from server.settings import Settings
-from subscriptions.bus import EventBus, create_bus
-from subscriptions.relay import OutboxRelay
+from subscriptions.bus import OutboxBus, create_bus
 
 log = logging.getLogger("orchestra")
-CACHE_SIZE = 1024
 GC_THRESHOLD = 20_000
 
 
-def create_schema(settings: Settings, responses: ResponseCache) -> BaseSchema:
-    limit_rule = build_limit_rule(settings.max_query_depth, settings.max_query_cost)
+def create_schema(
+    settings: Settings, responses: ResponseCache, metrics: Metrics | None = None
+) -> BaseSchema:
+    # Parsing and validation with limits (first), and the cost check and budget (after
+    # the access guard, which refuses first): server/query_limits.py.
+    checked_documents, query_cost = query_limit_extensions(settings)
+    operation_log = [] if metrics is None else [lambda: OperationLog(metrics)]
     return build_schema(
         [
-            lambda: ParserCache(maxsize=CACHE_SIZE),
-            AddValidationRules([limit_rule]),
-            lambda: ValidationCache(maxsize=CACHE_SIZE),
+            *operation_log,  # first: it times and logs everything below it
+            checked_documents,
             AccessGuard,  # before the response cache: it decides who may see an answer
+            query_cost,
             lambda: CachedCatalogResponses(responses),
             MaskUnexpectedErrors,
         ]
@@ -57,12 +66,14 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.db = Database(settings.database_url, pool_size=settings.db_pool_size)
-        self.bus: EventBus = create_bus(settings.redis_url)
+        self.bus: OutboxBus = create_bus(self.db, settings.redis_url, settings.bus_poll_interval)
+        self.metrics = Metrics()
         self.reference = ReferenceCache(self.db)
         self.responses = ResponseCache(settings.response_cache_ttl)
         self.reference.on_invalidate(self.responses.clear)
         self.auth = Authenticator(self.db)
-        self.relay = OutboxRelay(self.db, self.bus)
+        self.revocations = Revocations(self.auth, self.bus)
+        self._sampler: asyncio.Task[None] | None = None
         # Payment gateways by the code clients name; the built-in offline `test` gateway
         # (tok_ok / tok_declined) until a provider adapter is configured.
         self.gateways: dict[str, PaymentGateway] = {"test": TestGateway()}
@@ -76,8 +87,8 @@ class Services:
         )
 
     async def start(self) -> None:
-        await self.bus.start()
-        self.relay.start()
+        await self.bus.start()  # never waits for Redis: degraded is better than down
+        self._sampler = asyncio.create_task(self.metrics.run_sampler(self))
         self.holds.start()
         self.order_jobs.start()
         # Long-lived objects made at start-up (schema, caches) need not be traced by every
@@ -88,27 +99,29 @@ class Services:
     async def stop(self) -> None:
         await self.order_jobs.stop()
         await self.holds.stop()
-        await self.relay.stop()
+        if self._sampler is not None:
+            self._sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sampler
         await self.bus.stop()
         await self.db.dispose()
+        self.metrics.worker_exited()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     services = Services(settings)
-    graphql = OrchestraGraphQL(create_schema(settings, services.responses), services)
+    quiet_library_loggers()
+    graphql = OrchestraGraphQL(
+        create_schema(settings, services.responses, services.metrics), services
+    )
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        try:
-            async with services.db.read() as conn:
-                await conn.execute(text("SELECT 1"))
-        except Exception:
-            log.exception("readiness check failed")
-            return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ready"})
+        status, body = await readiness(services.db, services.bus)
+        return JSONResponse(body, status_code=status)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -125,8 +138,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
         lifespan=lifespan,
     )
     app.state.services = services
+    install_request_limits(app, settings)  # body size and request rate: before any GraphQL
+    # Outermost (added last): every answer, a limit's refusal included, carries the
+    # validated request id, and a fault that escapes anything below is answered in JSON.
+    app.add_middleware(EdgeMiddleware, on_response=services.metrics.http_response)
     return app

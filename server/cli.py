@@ -86,11 +86,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import logging
-
     from server.serve import serve
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Logging is configured by uvicorn in every process (server/logging_setup.py).
     return serve(args.host, args.port, args.workers, Settings.from_env())
 
 

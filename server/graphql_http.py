@@ -34,6 +34,7 @@ from strawberry.types.graphql import OperationType
 from resolvers.context import Context
 from server import http_protocol as spec
 from server.auth import InvalidToken
+from server.edge import is_unavailable
 
 if TYPE_CHECKING:
     from server.app import Services
@@ -74,6 +75,7 @@ class _WebSocket(ASGIWebSocketAdapter):
         # "Forbidden"; say why, so a person reading the close frame can fix it.
         if code == 4403:
             reason = getattr(self.ws.state, "rejection", None) or reason
+            code = getattr(self.ws.state, "rejection_code", None) or code
         await super().close(code, reason)
 
 
@@ -274,6 +276,16 @@ class OrchestraGraphQL(GraphQL[Context, None]):
             websocket.state.rejection = reason
             log.info("websocket %s refused: %s", context.request_id, reason)
             raise ConnectionRejectionError({"reason": reason}) from error
+        except Exception as error:
+            if not is_unavailable(error):
+                raise
+            # The database is unreachable: 1013 "Try Again Later", not a forbidden token.
+            websocket.state.rejection = "Service temporarily unavailable; try again later."
+            websocket.state.rejection_code = 1013
+            log.error("websocket %s: service unavailable: %r", context.request_id, error)
+            raise ConnectionRejectionError({"reason": "unavailable"}) from error
+        if context.token is not None:  # so that revoking the token closes this connection
+            self.services.revocations.track(context.token.id, websocket)
         return None
 
 

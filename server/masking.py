@@ -8,6 +8,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from server.edge import is_unavailable
+
 log = logging.getLogger("orchestra.errors")
 
 
@@ -23,15 +25,21 @@ class MaskUnexpectedErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context: Any = self.execution_context.context
         request_id = getattr(context, "request_id", "-")
-        log.error(
-            "request %s failed at %s",
-            request_id,
-            error.path,
-            exc_info=error.original_error,
-        )
+        if is_unavailable(error.original_error):
+            # An outage, not a bug: one line without a traceback, and a code to retry on.
+            log.error("request %s at %s: %r", request_id, error.path, error.original_error)
+            message, code = "Service temporarily unavailable.", "UNAVAILABLE"
+        else:
+            log.error(
+                "request %s failed at %s",
+                request_id,
+                error.path,
+                exc_info=error.original_error,
+            )
+            message, code = "Internal server error.", "INTERNAL"
         return GraphQLError(
-            "Internal server error.",
+            message,
             nodes=error.nodes,
             path=error.path,
-            extensions={"code": "INTERNAL", "requestId": request_id},
+            extensions={"code": code, "requestId": request_id},
         )

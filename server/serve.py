@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
+import tempfile
+from collections.abc import Iterator
 
 import uvicorn
 from sqlalchemy import make_url
 from uvicorn.supervisors import Multiprocess
 
+from server.logging_setup import logging_config
+from server.protocol import HeaderTimeoutProtocol
 from server.settings import Settings
 
 ALL_INTERFACES = ("0.0.0.0", "::", "")
@@ -18,9 +24,12 @@ def banner(host: str, port: int, settings: Settings, workers: int = 1) -> str:
     base = f"http://{shown}:{port}"
     where = " (all interfaces)" if host in ALL_INTERFACES else ""
     database = make_url(settings.database_url).render_as_string(hide_password=True)
-    bus = "Redis" if settings.redis_url else "in-process"
+    bus = "Redis doorbell" if settings.redis_url else "no Redis"
     if not settings.redis_url and workers > 1:
-        bus += " (set ORCHESTRA_REDIS_URL so subscribers see every worker's events)"
+        bus += (
+            f" (workers see each other's events within {settings.bus_poll_interval} s; "
+            "set ORCHESTRA_REDIS_URL for milliseconds)"
+        )
     return "\n".join(
         [
             f"Orchestra is listening on {base}{where} with {workers} worker(s).",
@@ -56,13 +65,37 @@ def serve(host: str, port: int, workers: int, settings: Settings) -> int:
         port=port,
         workers=workers,
         log_level="warning",
+        # JSON lines (or text) in every worker process: uvicorn applies it in each.
+        log_config=logging_config(settings.log_format, settings.log_level),
         access_log=False,
+        # A header-read timeout, which uvicorn lacks (server/protocol.py).
+        http=HeaderTimeoutProtocol,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        # Feed messages are ~100 bytes: compressing each one for each subscriber cost
+        # more CPU in fan-out than it saves on the wire.
+        ws_per_message_deflate=False,
     )
     if workers <= 1:
         _Server(config, settings).run()
         return 0
-    # As uvicorn.run does for several workers: the parent binds, the workers share it.
-    sock = config.bind_socket()
-    print(banner(host, sock.getsockname()[1], settings, workers), flush=True)
-    Multiprocess(config, sockets=[sock]).run()
+    with _metrics_dir():
+        # As uvicorn.run does for several workers: the parent binds, the workers share it.
+        sock = config.bind_socket()
+        print(banner(host, sock.getsockname()[1], settings, workers), flush=True)
+        Multiprocess(config, sockets=[sock]).run()
     return 0
+
+
+@contextlib.contextmanager
+def _metrics_dir() -> Iterator[None]:
+    """With several workers, Prometheus values live in files every worker can read, so
+    any worker's /metrics answers for all (unless PROMETHEUS_MULTIPROC_DIR is set)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="orchestra-metrics-") as path:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from server.limit_settings import LimitSettings
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./orchestra.db"
 
@@ -23,6 +25,14 @@ class Settings:
     # as stock arrives; the sweep catches what the feed missed); 0: no release job at all.
     backorder_sweep_seconds: float = 30.0
     debug: bool = False
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    # --- operations (issue 7 §3-4) ---
+    bus_poll_interval: float = 0.5  # event log poll while the Redis doorbell is down/absent
+    header_timeout: float = 10.0  # seconds a client may take to send a request's headers
+    keep_alive_timeout: int = 5  # seconds an idle keep-alive connection stays open
+    log_format: str = "json"  # or "text"
+    log_level: str = "INFO"
+    metrics_token: str | None = None  # when set, /metrics wants `Authorization: Bearer <it>`
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,10 +42,18 @@ class Settings:
             redis_url=env.get("ORCHESTRA_REDIS_URL") or None,
             max_query_depth=int(env.get("ORCHESTRA_MAX_QUERY_DEPTH", "12")),
             max_query_cost=int(env.get("ORCHESTRA_MAX_QUERY_COST", "50000")),
+            max_aliases=int(env.get("ORCHESTRA_MAX_ALIASES", "30")),
             db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "10")),
             response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
             hold_sweep_seconds=float(env.get("ORCHESTRA_HOLD_SWEEP_SECONDS", "5")),
             pickup_sweep_seconds=float(env.get("ORCHESTRA_PICKUP_SWEEP_SECONDS", "60")),
             backorder_sweep_seconds=float(env.get("ORCHESTRA_BACKORDER_SWEEP_SECONDS", "30")),
             debug=env.get("ORCHESTRA_DEBUG", "") == "1",
+            limits=LimitSettings.from_env(env),
+            bus_poll_interval=float(env.get("ORCHESTRA_BUS_POLL_INTERVAL", "0.5")),
+            header_timeout=float(env.get("ORCHESTRA_HEADER_TIMEOUT", "10")),
+            keep_alive_timeout=int(env.get("ORCHESTRA_KEEP_ALIVE_TIMEOUT", "5")),
+            log_format=env.get("ORCHESTRA_LOG_FORMAT", "json"),
+            log_level=env.get("ORCHESTRA_LOG_LEVEL", "INFO").upper(),
+            metrics_token=env.get("ORCHESTRA_METRICS_TOKEN") or None,
         )

@@ -1,115 +1,126 @@
-"""Event bus: in-process by default; Redis pub/sub when ORCHESTRA_REDIS_URL is set.
+"""The event bus: the outbox table is the log, Redis (when configured) only a doorbell.
 
-Both deliver to local subscribers through bounded queues; with Redis every worker
-receives every event, so a subscriber on any worker sees changes made on any other.
+    writer ──(same transaction)──> outbox row
+    relay (any worker) ──> stamps `seq` in commit order ──> rings
+    tail (every worker) ──> reads `seq > last_seen` ──> local subscribers (bounded queues)
+
+Delivery is at least once across Redis restarts and outages: nothing is marked delivered
+because Redis accepted it; each worker reads the log itself. See docs/event-log.md.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
-import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from typing import Any, Protocol
 
-log = logging.getLogger("orchestra.bus")
-QUEUE_SIZE = 1000
-CHANNEL_PREFIX = "orchestra:"
+from sqlalchemy import insert
+
+from persistence.clock import utcnow
+from persistence.database import Database
+from persistence.outbox_log import LoggedEvent
+from persistence.tables import outbox
+from subscriptions.doorbell import Doorbell, NoDoorbell, RedisDoorbell
+from subscriptions.fanout import Event, Fanout, KeyOf, Listener
+from subscriptions.relay import OutboxRelay
+from subscriptions.tail import OutboxTail
+
+DEFAULT_POLL_INTERVAL = 0.5
+
+# Topics whose subscribers usually want one slice: the key each event is routed by.
+ROUTES: dict[str, KeyOf] = {
+    "availability": lambda event: event["channel"],
+    "orders": lambda event: event["order_id"],  # a shopper's app watches one order
+    "fulfillments": lambda event: event["location_code"],  # a store watches its location
+}
 
 
 class EventBus(Protocol):
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-    async def publish(self, topic: str, payload: dict[str, Any]) -> None: ...
-    def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]: ...
+    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
+        """Append an event to the log in its own transaction (events that belong with a
+        change go through the unit of work's outbox instead, in the change's transaction)."""
+        ...
+
+    def subscribe(
+        self, topic: str, owner: int | None = None, key: Hashable | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Events on `topic` from now on; `owner` (a token id) lets revocation end it;
+        `key` keeps only the events with that route key (ROUTES below), for a topic that
+        has one."""
+        ...
+
+    async def flush(self) -> None:
+        """Sequence what this process committed and deliver it here before returning."""
+        ...
+
     @property
     def subscriber_count(self) -> int: ...
 
 
-class InProcessBus:
-    def __init__(self) -> None:
-        self._queues: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
+class OutboxBus:
+    def __init__(
+        self,
+        db: Database,
+        redis_url: str | None = None,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        self.db = db
+        self.fanout = Fanout(ROUTES)
+        self.poll_interval = poll_interval
+        self.tail = OutboxTail(db, self.fanout, self._poll_interval)
+        self.doorbell: Doorbell = (
+            RedisDoorbell(redis_url, lambda: self.tail.log_id) if redis_url else NoDoorbell()
+        )
+        self.relay = OutboxRelay(db, self._sequenced, poll_interval)
 
     async def start(self) -> None:
-        return None
+        await self.tail.start()
+        self.relay.start()
+        await self.doorbell.start(self.tail.offer, self.tail.wake)
 
     async def stop(self) -> None:
-        return None
+        await self.doorbell.stop()
+        await self.relay.stop()
+        await self.tail.stop()
 
     async def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        self.deliver(topic, payload)
-
-    def deliver(self, topic: str, payload: dict[str, Any]) -> None:
-        for queue in list(self._queues.get(topic, ())):
-            try:
-                queue.put_nowait(payload)
-            except asyncio.QueueFull:
-                log.warning("subscriber on %s is too slow; event dropped for it", topic)
-
-    async def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
-        self._queues.setdefault(topic, set()).add(queue)
+        lock = self.db.write_lock
+        if lock is not None:
+            await lock.acquire()
         try:
-            while True:
-                yield await queue.get()
+            async with self.db.engine.begin() as conn:
+                await conn.execute(
+                    insert(outbox).values(topic=topic, payload=payload, created_at=utcnow())
+                )
         finally:
-            self._queues[topic].discard(queue)
+            if lock is not None:
+                lock.release()
+        self.db.committed()
+
+    def subscribe(
+        self, topic: str, owner: int | None = None, key: Hashable | None = None
+    ) -> AsyncIterator[Event]:
+        return self.fanout.subscribe(topic, owner, key)
+
+    def listen(self, topic: str, listener: Listener) -> None:
+        self.fanout.listen(topic, listener)
+
+    async def flush(self) -> None:
+        """Sequence what this process committed and deliver it here before returning."""
+        await self.relay.relay_once()
+        await self.tail.catch_up()
 
     @property
     def subscriber_count(self) -> int:
-        return sum(len(queues) for queues in self._queues.values())
+        return self.fanout.subscriber_count
+
+    def _poll_interval(self) -> float:
+        # With the doorbell up, polling is only a safety net; without it, it is the path.
+        return self.poll_interval * 4 if self.doorbell.connected else self.poll_interval
+
+    async def _sequenced(self, last_seq: int, events: list[LoggedEvent]) -> None:
+        self.tail.offer(last_seq, events)  # this worker: no need to read back what it wrote
+        await self.doorbell.ring(last_seq, events)
 
 
-class RedisBus:
-    """Publishes to Redis; one listener per process fans messages out to local queues."""
-
-    def __init__(self, url: str) -> None:
-        from redis.asyncio import Redis
-
-        self._redis: Redis = Redis.from_url(url)
-        self._local = InProcessBus()
-        self._listener: asyncio.Task[None] | None = None
-        self._ready = asyncio.Event()
-
-    async def start(self) -> None:
-        self._listener = asyncio.create_task(self._listen())
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
-
-    async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-        await self._redis.aclose()
-
-    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        await self._redis.publish(CHANNEL_PREFIX + topic, json.dumps(payload))
-
-    def subscribe(self, topic: str) -> AsyncIterator[dict[str, Any]]:
-        return self._local.subscribe(topic)
-
-    @property
-    def subscriber_count(self) -> int:
-        return self._local.subscriber_count
-
-    async def _listen(self) -> None:
-        while True:
-            try:
-                async with self._redis.pubsub() as pubsub:
-                    await pubsub.psubscribe(CHANNEL_PREFIX + "*")
-                    self._ready.set()
-                    async for message in pubsub.listen():
-                        if message.get("type") != "pmessage":
-                            continue
-                        topic = message["channel"].decode()[len(CHANNEL_PREFIX) :]
-                        self._local.deliver(topic, json.loads(message["data"]))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("redis listener failed; reconnecting")
-                await asyncio.sleep(1)
-
-
-def create_bus(redis_url: str | None) -> EventBus:
-    return RedisBus(redis_url) if redis_url else InProcessBus()
+def create_bus(db: Database, redis_url: str | None, poll_interval: float) -> OutboxBus:
+    return OutboxBus(db, redis_url, poll_interval)

@@ -1,7 +1,10 @@
-"""Outbox relay: publishes committed outbox rows to the bus, at least once, in order.
+"""Outbox relay: gives committed outbox rows their place in the event log (`seq`).
 
-It wakes when this process commits events and otherwise polls, so events written by
-other processes (CLI imports, other workers) and those left by a crash are delivered too.
+Every worker runs one. It wakes when this process commits events and otherwise polls, so
+rows written by other processes (CLI imports, a worker that died mid-relay) are sequenced
+too. After each batch it rings: the local tail reads at once, and other workers' tails
+through the Redis doorbell. Sequencing is the only write; delivery is the tails' job, so
+an event is "published" once it is in the log, whatever Redis is doing.
 """
 
 from __future__ import annotations
@@ -10,27 +13,31 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy import delete, select, update
 
 from persistence.clock import utcnow
 from persistence.database import Database
-from persistence.tables import outbox
-from subscriptions.bus import EventBus
+from persistence.outbox_log import LoggedEvent, purge_sequenced_before, sequence_batch
+from subscriptions.faults import FailureLog
 
 log = logging.getLogger("orchestra.relay")
-BATCH = 500
+BATCH = 1000
 RETENTION = timedelta(days=1)
 PURGE_EVERY_SECONDS = 60.0
 
 
 class OutboxRelay:
-    def __init__(self, db: Database, bus: EventBus, poll_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        on_sequenced: Callable[[int, list[LoggedEvent]], Awaitable[None]] | None = None,
+        poll_interval: float = 0.5,
+    ) -> None:
         self.db = db
-        self.bus = bus
+        self.on_sequenced = on_sequenced
         self.poll_interval = poll_interval
+        self.failures = FailureLog(log, "outbox relay")
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         db.on_commit(self._wakeup.set)
@@ -47,60 +54,39 @@ class OutboxRelay:
     async def _run(self) -> None:
         last_purge = 0.0
         while True:
+            self._wakeup.clear()
             try:
                 while await self.relay_once() == BATCH:
                     pass
                 if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                     await self.purge(utcnow() - RETENTION)
                     last_purge = time.monotonic()
+                self.failures.succeeded()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay failed; retrying")
+            except Exception as error:
+                self.failures.failed(error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
-            self._wakeup.clear()
-
-    async def purge(self, published_before: datetime) -> int:
-        """Drop rows published before the cut-off; the outbox is a queue, not an archive."""
-        lock = self.db.write_lock
-        if lock is not None:
-            await lock.acquire()
-        try:
-            async with self.db.engine.begin() as conn:
-                result = await conn.execute(
-                    delete(outbox).where(outbox.c.published_at < published_before)
-                )
-                return int(result.rowcount or 0)
-        finally:
-            if lock is not None:
-                lock.release()
 
     async def relay_once(self) -> int:
-        """Publish one batch; rows are marked only after the bus accepted them."""
-        lock = self.db.write_lock
-        if lock is not None:
-            await lock.acquire()
-        try:
-            async with self.db.engine.begin() as conn:
-                query = (
-                    select(outbox.c.id, outbox.c.topic, outbox.c.payload)
-                    .where(outbox.c.published_at.is_(None))
-                    .order_by(outbox.c.id)
-                    .limit(BATCH)
-                )
-                if not self.db.is_sqlite:
-                    query = query.with_for_update(skip_locked=True)
-                rows: list[Any] = list(await conn.execute(query))
-                for row in rows:
-                    await self.bus.publish(row.topic, row.payload)
-                if rows:
-                    await conn.execute(
-                        update(outbox)
-                        .where(outbox.c.id.in_([row.id for row in rows]))
-                        .values(published_at=utcnow())
-                    )
-                return len(rows)
-        finally:
-            if lock is not None:
-                lock.release()
+        """Sequence one batch of committed rows; returns how many were stamped."""
+        async with self._writer(), self.db.engine.begin() as conn:
+            events, last = await sequence_batch(conn, utcnow(), BATCH)
+        if events and self.on_sequenced is not None:
+            await self.on_sequenced(last, events)
+        return len(events)
+
+    async def purge(self, sequenced_before: datetime) -> int:
+        """Drop rows sequenced before the cut-off; the outbox is a log with a horizon."""
+        async with self._writer(), self.db.engine.begin() as conn:
+            return await purge_sequenced_before(conn, sequenced_before)
+
+    @contextlib.asynccontextmanager
+    async def _writer(self) -> AsyncIterator[None]:
+        lock = self.db.write_lock  # SQLite: one writer per process, in-process queueing
+        if lock is None:
+            yield
+            return
+        async with lock:
+            yield

@@ -28,6 +28,7 @@ from starlette.testclient import TestClient
 from persistence.migrate import upgrade
 from server.app import create_app
 from server.cli import main as cli
+from server.limit_settings import LimitSettings
 from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,15 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         redis_url=os.environ.get("ORCHESTRA_TEST_REDIS_URL") or None,
         hold_sweep_seconds=0.3,  # expired cart holds come back within a test's patience
+        # Pickup expiry is tested through its handler with a clock days ahead; backorders
+        # are released on the availability feed, their periodic sweep kept out of the way
+        # of tests that count statements.
+        pickup_sweep_seconds=0,
+        backorder_sweep_seconds=3600,
+        # Every anonymous test request comes from one address ("testclient"): per-IP
+        # limits would make tests depend on their order. tests/api/test_request_limits.py
+        # checks them with apps of their own.
+        limits=LimitSettings(anonymous_requests_per_second=0, cost_budgets=()),
     )
 
 

@@ -8,9 +8,21 @@ from decimal import Decimal
 
 from domain.errors import FieldError, duplicate, invalid, not_found
 from domain.money import is_currency_code
+from domain.validation import (
+    CODE_LENGTH,
+    DESCRIPTION_LENGTH,
+    NAME_LENGTH,
+    TITLE_LENGTH,
+    money,
+    quantity,
+    text,
+)
 
 HANDLE_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SKU_LENGTH = 64
+HANDLE_LENGTH = 200
+# A kit of more than this many of one part is a data-entry error.
+MAX_KIT_QUANTITY = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +115,15 @@ def validate_product_shape(
 ) -> list[FieldError]:
     """Checks that need nothing but the command itself."""
     errors: list[FieldError] = []
-    if not HANDLE_PATTERN.match(cmd.handle):
+    if not HANDLE_PATTERN.fullmatch(cmd.handle):
         errors.append(invalid((*base, "handle"), "Handle must be lowercase words joined by '-'."))
-    if not cmd.title.strip():
-        errors.append(invalid((*base, "title"), "Title must not be empty."))
+    elif len(cmd.handle) > HANDLE_LENGTH:
+        errors.append(
+            invalid((*base, "handle"), f"Handle must be at most {HANDLE_LENGTH} characters.")
+        )
+    errors += text(cmd.title, (*base, "title"), TITLE_LENGTH, label="Title")
+    errors += text(cmd.description, (*base, "description"), DESCRIPTION_LENGTH, required=False)
+    errors += text(cmd.category, (*base, "category"), CODE_LENGTH, required=False)
     if not cmd.variants:
         errors.append(invalid((*base, "variants"), "A product needs at least one variant."))
     seen: set[str] = set()
@@ -122,25 +139,28 @@ def validate_product_shape(
 def _validate_variant(variant: VariantSpec, path: tuple[str, ...]) -> list[FieldError]:
     errors: list[FieldError] = []
     sku = variant.sku
-    if not sku.strip() or len(sku) > MAX_SKU_LENGTH or sku != sku.strip():
+    sku_errors = text(sku, (*path, "sku"), MAX_SKU_LENGTH)
+    if sku_errors or sku != sku.strip():
         errors.append(invalid((*path, "sku"), "SKU must be 1-64 characters without edge spaces."))
-    if not variant.title.strip():
-        errors.append(invalid((*path, "title"), "Variant title must not be empty."))
-    if variant.unit_cost is not None and variant.unit_cost < 0:
-        errors.append(invalid((*path, "unitCost"), "Unit cost must not be negative."))
+    errors += text(variant.title, (*path, "title"), TITLE_LENGTH, label="Variant title")
+    errors += money(variant.unit_cost, (*path, "unitCost"), label="Unit cost")
     channels: set[str] = set()
     for j, price in enumerate(variant.prices):
-        if price.amount < 0:
-            errors.append(
-                invalid((*path, "prices", str(j), "amount"), "Price must not be negative.")
-            )
+        errors += money(price.amount, (*path, "prices", str(j), "amount"), label="Price")
+        errors += text(price.channel, (*path, "prices", str(j), "channel"), CODE_LENGTH)
         if price.channel in channels:
             errors.append(duplicate((*path, "prices", str(j), "channel"), "One price per channel."))
         channels.add(price.channel)
     for j, component in enumerate(variant.kit_components):
         cpath = (*path, "kitComponents", str(j))
-        if component.quantity <= 0:
-            errors.append(invalid((*cpath, "quantity"), "Component quantity must be positive."))
+        errors += quantity(
+            component.quantity,
+            (*cpath, "quantity"),
+            minimum=1,
+            maximum=MAX_KIT_QUANTITY,
+            label="Component quantity",
+        )
+        errors += text(component.sku, (*cpath, "sku"), MAX_SKU_LENGTH)
         if component.sku == sku:
             errors.append(invalid((*cpath, "sku"), "A kit cannot contain itself."))
     return errors
@@ -202,10 +222,9 @@ CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 
 def validate_channel(cmd: CreateChannel, base: tuple[str, ...] = ("input",)) -> list[FieldError]:
     errors: list[FieldError] = []
-    if not CODE_PATTERN.match(cmd.code):
+    if not CODE_PATTERN.fullmatch(cmd.code):
         errors.append(invalid((*base, "code"), "Code must be lowercase letters, digits, _.-"))
-    if not cmd.name.strip():
-        errors.append(invalid((*base, "name"), "Name must not be empty."))
+    errors += text(cmd.name, (*base, "name"), NAME_LENGTH, label="Name")
     if not is_currency_code(cmd.currency):
         errors.append(invalid((*base, "currency"), "Currency must be an ISO 4217 code."))
     return errors
@@ -213,8 +232,8 @@ def validate_channel(cmd: CreateChannel, base: tuple[str, ...] = ("input",)) -> 
 
 def validate_category(cmd: CreateCategory, base: tuple[str, ...] = ("input",)) -> list[FieldError]:
     errors: list[FieldError] = []
-    if not CODE_PATTERN.match(cmd.code):
+    if not CODE_PATTERN.fullmatch(cmd.code):
         errors.append(invalid((*base, "code"), "Code must be lowercase letters, digits, _.-"))
-    if not cmd.name.strip():
-        errors.append(invalid((*base, "name"), "Name must not be empty."))
+    errors += text(cmd.name, (*base, "name"), NAME_LENGTH, label="Name")
+    errors += text(cmd.parent, (*base, "parent"), CODE_LENGTH, required=False)
     return errors

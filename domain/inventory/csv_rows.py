@@ -17,6 +17,7 @@ from typing import Any
 
 from domain.errors import FieldError, invalid
 from domain.inventory.ingest import SetUpdate
+from domain.validation import quantity, timestamp
 
 REQUIRED = ("sku", "location", "on_hand", "as_of")
 OPTIONAL = ("unsellable", "safety_stock")
@@ -99,10 +100,8 @@ def _count(text: str, line: int, name: str, *, required: bool) -> int | FieldErr
         return invalid(line_path(line, name), f"{name} is required.") if required else None
     if not _WHOLE.fullmatch(text) or len(text.lstrip("-")) > _MAX_DIGITS:
         return invalid(line_path(line, name), f"{name} must be a whole number, got {text!r}.")
-    value = int(text)
-    if value < 0:
-        return invalid(line_path(line, name), f"{name} must not be negative.")
-    return value
+    problems = quantity(int(text), line_path(line, name))
+    return problems[0] if problems else int(text)
 
 
 def _timestamp(text: str, line: int) -> datetime | FieldError:
@@ -118,4 +117,5 @@ def _timestamp(text: str, line: int) -> datetime | FieldError:
             line_path(line, "as_of"),
             f"as_of needs a UTC offset (e.g. 2025-01-31T18:00:00Z), got {text!r}.",
         )
-    return value
+    problems = timestamp(value, line_path(line, "as_of"))
+    return problems[0] if problems else value

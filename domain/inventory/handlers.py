@@ -23,6 +23,7 @@ from domain.inventory.ingest import (
     update_path,
     validate_adjust,
     validate_batch_size,
+    validate_incoming,
     validate_set,
 )
 from domain.inventory.movements import Movement, MovementKind, event_conflict
@@ -222,11 +223,7 @@ async def add_incoming_supply(
     today: date,
 ) -> BatchResult:
     """Record expected supply (e.g. a purchase order) for backorder and preorder promises."""
-    result = BatchResult()
-    if quantity <= 0:
-        result.errors.append(invalid(("quantity",), "quantity must be positive."))
-    if expected_at < today:
-        result.errors.append(invalid(("expectedAt",), "expectedAt must not be in the past."))
+    result = BatchResult(errors=validate_incoming(quantity, expected_at, reference, today))
     if result.errors:
         return result
     async with uow:

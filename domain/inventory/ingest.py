@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from domain.errors import ErrorCode, FieldError, invalid
 from domain.inventory.model import position_available
+from domain.validation import CODE_LENGTH, MAX_QUANTITY, NAME_LENGTH, quantity, text, timestamp
 
 MAX_BATCH = 10_000
 # A count stamped slightly in the future is a clock difference; further is a bad timestamp.
 CLOCK_SKEW = timedelta(minutes=5)
-MAX_QUANTITY = 1_000_000_000
+# What a position's onHand may reach; above it an update is clamped (and counted so).
+MAX_ON_HAND = MAX_QUANTITY
 
 PositionKey = tuple[int, int]  # (variant id, location id)
 
@@ -75,37 +77,44 @@ def validate_batch_size(count: int) -> list[FieldError]:
     return []
 
 
-def _quantity(value: int | None, index: int, name: str) -> list[FieldError]:
-    if value is None:
-        return []
-    if value < 0:
-        return [invalid(update_path(index, name), f"{name} must not be negative.")]
-    if value > MAX_QUANTITY:
-        return [invalid(update_path(index, name), f"{name} is implausibly large.")]
-    return []
+def _where(update: SetUpdate | AdjustUpdate, index: int) -> list[FieldError]:
+    # Codes longer than a column can hold name nothing: say so rather than NOT_FOUND.
+    return text(update.sku, update_path(index, "sku"), CODE_LENGTH) + text(
+        update.location, update_path(index, "location"), CODE_LENGTH
+    )
 
 
 def validate_set(update: SetUpdate, index: int, now: datetime) -> list[FieldError]:
-    errors = _quantity(update.on_hand, index, "onHand")
-    errors += _quantity(update.unsellable, index, "unsellable")
-    errors += _quantity(update.safety_stock, index, "safetyStock")
-    if update.as_of.tzinfo is None:
-        errors.append(invalid(update_path(index, "asOf"), "asOf needs a UTC offset."))
+    errors = _where(update, index)
+    errors += quantity(update.on_hand, update_path(index, "onHand"))
+    errors += quantity(update.unsellable, update_path(index, "unsellable"))
+    errors += quantity(update.safety_stock, update_path(index, "safetyStock"))
+    as_of = timestamp(update.as_of, update_path(index, "asOf"))
+    if as_of:
+        errors += as_of
     elif update.as_of > now + CLOCK_SKEW:
         errors.append(invalid(update_path(index, "asOf"), "asOf is in the future."))
     return errors
 
 
 def validate_adjust(update: AdjustUpdate, index: int) -> list[FieldError]:
-    errors: list[FieldError] = []
+    errors = _where(update, index)
     if update.delta == 0:
         errors.append(invalid(update_path(index, "delta"), "delta must not be zero."))
-    elif abs(update.delta) > MAX_QUANTITY:
-        errors.append(invalid(update_path(index, "delta"), "delta is implausibly large."))
-    if not update.event_id.strip() or len(update.event_id) > 200:
-        errors.append(invalid(update_path(index, "eventId"), "eventId must be 1-200 characters."))
-    if not update.reason.strip():
-        errors.append(invalid(update_path(index, "reason"), "reason must not be empty."))
+    else:
+        errors += quantity(abs(update.delta), update_path(index, "delta"))
+    errors += text(update.event_id, update_path(index, "eventId"), NAME_LENGTH)
+    errors += text(update.reason, update_path(index, "reason"), NAME_LENGTH)
+    return errors
+
+
+def validate_incoming(
+    quantity_: int, expected_at: date, reference: str | None, today: date
+) -> list[FieldError]:
+    errors = quantity(quantity_, ("quantity",), minimum=1)
+    if expected_at < today:
+        errors.append(invalid(("expectedAt",), "expectedAt must not be in the past."))
+    errors += text(reference, ("reference",), NAME_LENGTH, required=False)
     return errors
 
 
@@ -124,22 +133,23 @@ def apply_set(
     raw = update.on_hand + later
     new = replace(
         state,
-        on_hand=max(0, raw),
+        on_hand=min(max(0, raw), MAX_ON_HAND),
         last_as_of=update.as_of,
         unsellable=state.unsellable if update.unsellable is None else update.unsellable,
         safety_stock=state.safety_stock if update.safety_stock is None else update.safety_stock,
     )
-    return new, raw < 0
+    return new, not 0 <= raw <= MAX_ON_HAND
 
 
 def apply_adjust(state: PositionState, delta: int) -> tuple[PositionState, bool]:
     """Stock cannot go below zero: a sale of more than is on hand clamps at zero and is flagged.
+    Nor above MAX_ON_HAND, so that it always fits the Int it is served as.
 
     The movement itself is journaled with its full delta, so a later count re-applies it
     and nothing the till reported is lost.
     """
     raw = state.on_hand + delta
-    return replace(state, on_hand=max(0, raw)), raw < 0
+    return replace(state, on_hand=min(max(0, raw), MAX_ON_HAND)), not 0 <= raw <= MAX_ON_HAND
 
 
 def duplicate_in_batch(index: int, first: int) -> FieldError:

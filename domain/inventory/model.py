@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from domain.locations.model import Location, LocationKind
+from domain.validation import MAX_INT
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,10 @@ def location_contribution(available: int, view: InventoryView) -> int:
 
 
 def cap(raw: int, view: InventoryView) -> int:
-    return raw if view.max_available is None else min(raw, view.max_available)
+    """The view's cap, and never more than a GraphQL Int can carry: a channel sums many
+    locations, each of which may hold up to MAX_QUANTITY."""
+    limit = MAX_INT if view.max_available is None else min(view.max_available, MAX_INT)
+    return min(raw, limit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from domain.inventory.feed import channel_sums, kit_value, published_value
 from domain.inventory.model import InventoryView
 from domain.locations.model import LocationKind
 from domain.ports import UnitOfWork
+from domain.validation import CODE_LENGTH, MAX_INT, quantity, text, texts
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
@@ -30,16 +31,16 @@ class ViewSpec:
 def validate_view(spec: ViewSpec) -> list[FieldError]:
     base = ("input",)
     errors: list[FieldError] = []
-    if not CODE_PATTERN.match(spec.code):
+    if not CODE_PATTERN.fullmatch(spec.code):
         errors.append(invalid((*base, "code"), "Code must be 1-64 letters, digits or _.:-"))
-    if spec.safety_buffer < 0:
-        errors.append(invalid((*base, "safetyBuffer"), "safetyBuffer must not be negative."))
+    errors += quantity(spec.safety_buffer, (*base, "safetyBuffer"))
     if not 0 <= spec.safety_buffer_percent <= 100:
         errors.append(
             invalid((*base, "safetyBufferPercent"), "safetyBufferPercent must be 0 to 100.")
         )
-    if spec.max_available is not None and spec.max_available < 0:
-        errors.append(invalid((*base, "maxAvailable"), "maxAvailable must not be negative."))
+    errors += quantity(spec.max_available, (*base, "maxAvailable"), maximum=MAX_INT)
+    errors += texts(spec.excluded_skus, (*base, "excludedSkus"), CODE_LENGTH)
+    errors += texts(spec.locations, (*base, "locations"), CODE_LENGTH)
     seen: set[str] = set()
     for i, code in enumerate(spec.locations):
         if code in seen:
@@ -52,7 +53,7 @@ async def upsert_view(
     channel_code: str, spec: ViewSpec, uow: UnitOfWork, now: datetime
 ) -> InventoryView:
     """Create or replace a channel's view, recompute its ATP and publish what moved."""
-    errors = validate_view(spec)
+    errors = text(channel_code, ("channel",), CODE_LENGTH) + validate_view(spec)
     if errors:
         raise DomainError(errors)
     async with uow:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from domain.errors import FieldError, invalid
+from domain.validation import NAME_LENGTH, quantity, text
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 EARTH_RADIUS_KM = 6371.0088
@@ -80,20 +81,33 @@ def validate_geo(geo: GeoPoint, path: tuple[str, ...]) -> list[FieldError]:
 
 def validate_location(cmd: CreateLocation, base: tuple[str, ...] = ("input",)) -> list[FieldError]:
     errors: list[FieldError] = []
-    if not CODE_PATTERN.match(cmd.code):
+    if not CODE_PATTERN.fullmatch(cmd.code):
         errors.append(invalid((*base, "code"), "Code must be 1-64 letters, digits or _.:-"))
-    if not cmd.name.strip():
-        errors.append(invalid((*base, "name"), "Name must not be empty."))
-    if cmd.daily_capacity is not None and cmd.daily_capacity < 0:
-        errors.append(invalid((*base, "dailyCapacity"), "Daily capacity must not be negative."))
+    errors += text(cmd.name, (*base, "name"), NAME_LENGTH, label="Name")
+    errors += quantity(cmd.daily_capacity, (*base, "dailyCapacity"), label="Daily capacity")
     if cmd.geo is not None:
         errors.extend(validate_geo(cmd.geo, (*base, "geo")))
     if cmd.address is not None:
-        for name in ("line1", "city", "postal_code", "country"):
-            if not getattr(cmd.address, name).strip():
-                camel = "postalCode" if name == "postal_code" else name
-                errors.append(invalid((*base, "address", camel), f"{camel} must not be empty."))
+        for name, required in ADDRESS_FIELDS:
+            camel = "postalCode" if name == "postal_code" else name
+            value = getattr(cmd.address, name)
+            errors += text(value, (*base, "address", camel), NAME_LENGTH, required=required)
+        if cmd.address.geo is not None:
+            errors.extend(validate_geo(cmd.address.geo, (*base, "address", "geo")))
     return errors
+
+
+# (field, required) of an address; each at most NAME_LENGTH characters.
+ADDRESS_FIELDS = (
+    ("line1", True),
+    ("city", True),
+    ("postal_code", True),
+    ("country", True),
+    ("name", False),
+    ("line2", False),
+    ("region", False),
+    ("phone", False),
+)
 
 
 def distance_km(a: GeoPoint, b: GeoPoint) -> float:

@@ -11,6 +11,7 @@ from enum import Enum
 from domain.access import Actor
 from domain.customers.model import email_errors, normalize_email
 from domain.errors import FieldError, forbidden, invalid
+from domain.validation import CODE_LENGTH, NAME_LENGTH, text
 
 
 class TokenKind(Enum):
@@ -66,6 +67,7 @@ class ApiToken:
     location: str | None
     created_at: datetime
     customer: str | None = None  # customer tokens: the shopper's normalized e-mail
+    revoked_at: datetime | None = None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -87,6 +89,13 @@ class CreateToken:
         return normalize_email(self.customer) if self.customer is not None else None
 
 
+@dataclass(frozen=True, slots=True)
+class RevokeToken:
+    """Command: revoke a token at once, everywhere; its open subscriptions are closed."""
+
+    token_id: int
+
+
 def parse_kind(raw: str) -> TokenKind | None:
     try:
         return TokenKind(raw.lower())
@@ -95,9 +104,9 @@ def parse_kind(raw: str) -> TokenKind | None:
 
 
 def validate_token(cmd: CreateToken, base: tuple[str, ...] = ("input",)) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if not cmd.name.strip():
-        errors.append(invalid((*base, "name"), "Name must not be empty."))
+    errors = text(cmd.name, (*base, "name"), NAME_LENGTH, label="Name")
+    errors += text(cmd.channel, (*base, "channel"), CODE_LENGTH, required=False)
+    errors += text(cmd.location, (*base, "location"), CODE_LENGTH, required=False)
     kind = parse_kind(cmd.kind)
     if kind is None:
         kinds = ", ".join(k.value for k in TokenKind)
@@ -184,3 +193,14 @@ def new_secret() -> str:
 def hash_secret(secret: str) -> str:
     """Secrets are 256-bit random, so a fast unsalted digest is safe and allows lookup by hash."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def may_revoke(actor: Actor, token: ApiToken) -> bool:
+    """A token may revoke itself, and any token it could have minted (the minting rule:
+    no scope it lacks, bound the same or more narrowly). The system may revoke any."""
+    if actor.token_id is not None and actor.token_id == token.id:
+        return True
+    as_minted = CreateToken(
+        token.name, token.kind.value, tuple(sorted(token.scopes)), token.channel, token.location
+    )
+    return not escalation_errors(actor, as_minted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from domain.tokens.model import ApiToken, CreateToken, TokenKind
@@ -16,6 +17,12 @@ class TokenRepository(Protocol):
         channel_id: int | None,
         location_id: int | None,
     ) -> ApiToken: ...
+
+    async def by_id(self, token_id: int) -> ApiToken | None: ...
+
+    async def revoke(self, token_id: int, at: datetime) -> ApiToken:
+        """Mark revoked (keeping an earlier revocation time) and return the token."""
+        ...
 
 
 class TokenPorts(Protocol):

@@ -28,13 +28,21 @@ class ProductQuery:
     channel_id: int | None = None
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern for "contains `text`": its own %, _ and \\ match only themselves."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def _filtered(query: Select[Any], spec: ProductQuery) -> Select[Any]:
     if spec.search:
-        pattern = f"%{spec.search.lower()}%"
+        # Case-insensitive substring of title or handle (docs/search.md says why not
+        # trigram or full-text search yet).
+        pattern = contains_pattern(spec.search)
         query = query.where(
             or_(
-                func.lower(products.c.title).like(pattern),
-                func.lower(products.c.handle).like(pattern),
+                func.lower(products.c.title).like(pattern, escape="\\"),
+                func.lower(products.c.handle).like(pattern, escape="\\"),
             )
         )
     if spec.category_id is not None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Select
 
 from domain.tokens.model import ApiToken, CreateToken, TokenKind
 from persistence import mappers
@@ -51,15 +55,35 @@ class SqlTokenRepository:
             cmd.customer_email,
         )
 
+    async def by_id(self, token_id: int) -> ApiToken | None:
+        row = (await self.conn.execute(_tokens().where(api_tokens.c.id == token_id))).first()
+        return mappers.api_token(row, row.channel_code, row.loc_code) if row else None
 
-async def token_by_secret_hash(conn: AsyncConnection, secret_hash: str) -> ApiToken | None:
-    query = (
+    async def revoke(self, token_id: int, at: datetime) -> ApiToken:
+        await self.conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.id == token_id)
+            .values(revoked_at=func.coalesce(api_tokens.c.revoked_at, at))
+        )
+        token = await self.by_id(token_id)
+        assert token is not None
+        return token
+
+
+def _tokens() -> Select[Any]:
+    return (
         select(
             api_tokens, channels.c.code.label("channel_code"), locations.c.code.label("loc_code")
         )
         .outerjoin(channels, channels.c.id == api_tokens.c.channel_id)
         .outerjoin(locations, locations.c.id == api_tokens.c.location_id)
-        .where(api_tokens.c.secret_hash == secret_hash)
+    )
+
+
+async def token_by_secret_hash(conn: AsyncConnection, secret_hash: str) -> ApiToken | None:
+    """The live token with this secret hash; a revoked token is as good as unknown."""
+    query = _tokens().where(
+        api_tokens.c.secret_hash == secret_hash, api_tokens.c.revoked_at.is_(None)
     )
     row = (await conn.execute(query)).first()
     return mappers.api_token(row, row.channel_code, row.loc_code) if row else None

@@ -43,7 +43,13 @@ class LiveServer:
 @pytest.fixture(scope="module")
 def live(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     log = tmp_path_factory.mktemp("live") / "server.log"
-    env = {**os.environ, "ORCHESTRA_DATABASE_URL": database_url}
+    # The audit fires ~60 anonymous requests at once: above the per-IP rate limit
+    # (server/limit_settings.py), which would answer some of them 429 instead of 400.
+    env = {
+        **os.environ,
+        "ORCHESTRA_DATABASE_URL": database_url,
+        "ORCHESTRA_ANONYMOUS_RATE_LIMIT": "10000",
+    }
     redis = os.environ.get("ORCHESTRA_TEST_REDIS_URL")
     if redis:
         env["ORCHESTRA_REDIS_URL"] = redis

@@ -1,63 +1,112 @@
-"""The transactional outbox: committed events are relayed once, old ones are purged."""
+"""The outbox as the event log: committed rows are sequenced once, in order, tailed by
+every reader from where it stands, and old ones are purged without reusing numbers."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, insert, select
 
 from persistence.clock import utcnow
 from persistence.database import Database
+from persistence.outbox_log import last_sequenced
 from persistence.tables import outbox
-from subscriptions.bus import InProcessBus
+from subscriptions.fanout import Fanout
 from subscriptions.relay import OutboxRelay
+from subscriptions.tail import OutboxTail
 from tests.conftest import unique
 
 
-def test_relay_publishes_committed_events_once_in_order_and_purges_old_ones(
+def _append_n(into: list[int], event: dict[str, Any]) -> None:
+    into.append(event["n"])
+
+
+async def _insert(db: Database, topic: str, numbers: range) -> None:
+    async with db.engine.begin() as conn:
+        now = utcnow()
+        await conn.execute(
+            insert(outbox),
+            [{"topic": topic, "payload": {"n": n}, "created_at": now} for n in numbers],
+        )
+
+
+def test_committed_events_are_sequenced_once_and_every_tail_reads_them_in_order(
     database_url: str,
 ) -> None:
-    async def scenario() -> tuple[list[Any], list[Any], int, int]:
+    async def scenario() -> dict[str, Any]:
         db = Database(database_url)
-        bus = InProcessBus()
-        relay = OutboxRelay(db, bus)
+        relay = OutboxRelay(db)
         topic = unique("topic")
-        received: list[Any] = []
-
-        async def listen() -> None:
-            async for event in bus.subscribe(topic):
-                received.append(event["n"])
-
-        listener = asyncio.create_task(listen())
-        await asyncio.sleep(0)
+        fanouts = [Fanout(), Fanout()]
+        tails = [OutboxTail(db, fanout, lambda: 0.05) for fanout in fanouts]
+        received: list[list[int]] = [[], []]
+        for fanout, got in zip(fanouts, received, strict=True):
+            fanout.listen(topic, partial(_append_n, got))
         try:
-            async with db.engine.begin() as conn:
-                await relay.relay_once()  # drain whatever earlier tests left
-                now = utcnow()
-                await conn.execute(
-                    insert(outbox),
-                    [{"topic": topic, "payload": {"n": n}, "created_at": now} for n in range(3)],
-                )
-            await relay.relay_once()
+            while await relay.relay_once():
+                pass  # earlier tests' leftovers
+            for tail in tails:
+                await tail.catch_up()  # take the current end as the starting point
+            await _insert(db, topic, range(3))
+            await relay.relay_once()  # (a running app's relay may have stamped them first)
             again = await relay.relay_once()
-            await asyncio.sleep(0)
-            first = list(received)
+            await _insert(db, topic, range(3, 5))
+            await relay.relay_once()
+            for tail in tails:
+                await tail.catch_up()
+            async with db.read() as conn:
+                seqs = list(
+                    (
+                        await conn.execute(
+                            select(outbox.c.seq)
+                            .where(outbox.c.topic == topic)
+                            .order_by(outbox.c.id)
+                        )
+                    ).scalars()
+                )
+            return {"again": again, "received": received, "seqs": seqs}
+        finally:
+            await db.dispose()
+
+    result = asyncio.run(scenario())
+    assert result["again"] == 0
+    assert result["received"] == [[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]
+    seqs = result["seqs"]
+    assert seqs == list(range(seqs[0], seqs[0] + 5))  # gapless, in id (commit) order
+
+
+def test_purging_never_lets_a_sequence_number_be_reused(database_url: str) -> None:
+    async def scenario() -> tuple[int, int, int, int]:
+        db = Database(database_url)
+        relay = OutboxRelay(db)
+        topic = unique("topic")
+        try:
+            await _insert(db, topic, range(2))
+            while await relay.relay_once():
+                pass
+            async with db.read() as conn:
+                before = await last_sequenced(conn)
             purged = await relay.purge(utcnow() + timedelta(seconds=1))
-            async with db.engine.connect() as conn:
+            async with db.read() as conn:
                 left = (
                     await conn.execute(
                         select(func.count()).select_from(outbox).where(outbox.c.topic == topic)
                     )
                 ).scalar_one()
-            return first, [again], purged, left
+            await _insert(db, topic, range(1))
+            await relay.relay_once()
+            async with db.read() as conn:
+                new_seq = (
+                    await conn.execute(select(outbox.c.seq).where(outbox.c.topic == topic))
+                ).scalar_one()
+            return before, purged, left, new_seq
         finally:
-            listener.cancel()
             await db.dispose()
 
-    received, again, purged, left = asyncio.run(scenario())
-    assert received == [0, 1, 2]
-    assert again == [0]
-    assert purged >= 3
+    before, purged, left, new_seq = asyncio.run(scenario())
+    assert purged >= 2
     assert left == 0
+    assert new_seq == before + 1

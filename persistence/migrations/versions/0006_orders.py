@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision: str = '0006'
-down_revision: str | None = '0003'  # -> '0004' at merge
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
