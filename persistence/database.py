@@ -34,6 +34,7 @@ class Database:
         # SQLite allows one writer; serialising writers in-process avoids "database is locked".
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
         self._after_commit: list[Callable[[], None]] = []
+        self._side: AsyncEngine | None = None
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
@@ -46,6 +47,18 @@ class Database:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads outside a unit of work (queries, dataloaders)."""
         async with self.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def side(self) -> AsyncIterator[AsyncConnection]:
+        """An autocommit connection for a statement that must commit on its own while a unit
+        of work is open (PostgreSQL only), from a small pool of its own: a use case holding a
+        main-pool connection (and row locks) never waits for the main pool to get one."""
+        if self._side is None:
+            self._side = create_async_engine(
+                self.url, pool_size=2, max_overflow=4, isolation_level="AUTOCOMMIT"
+            )
+        async with self._side.connect() as conn:
             yield conn
 
     def insert(self, table: Any) -> Any:
@@ -62,6 +75,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._side is not None:
+            await self._side.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

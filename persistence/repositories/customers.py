@@ -39,8 +39,12 @@ class SqlCustomerRepository:
         return {row.id: customer_from(row) for row in rows}
 
     async def ensure(self, email: str, name: str | None, now: datetime) -> Customer:
-        # ON CONFLICT DO NOTHING waits for a concurrent insert of the same e-mail, then
-        # yields to it; the SELECT then reads the winner's row (READ COMMITTED).
+        # A returning customer is one read. A new one: ON CONFLICT DO NOTHING waits for a
+        # concurrent insert of the same e-mail, then yields to it, and the second read sees
+        # the winner's row (READ COMMITTED).
+        found = await self.by_email(email)
+        if found is not None:
+            return found
         stmt = (
             self.db.insert(customers)
             .values(id=new_id(), email=email, name=name, created_at=now)

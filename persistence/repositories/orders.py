@@ -23,6 +23,7 @@ from domain.orders.model import FulfillmentLine, Order
 from persistence.batch import insert_rows
 from persistence.database import Database
 from persistence.repositories import order_rows as rows
+from persistence.repositories.order_insert import insert_document
 from persistence.tables import (
     backorders,
     channels,
@@ -221,8 +222,8 @@ class SqlOrderRepository:
     async def next_number(self, channel_id: int) -> int:
         """The channel's next number, from its row in `order_number_sequences`.
 
-        On PostgreSQL the increment commits on its own, at once (a short transaction on
-        another pooled connection): holding the channel's counter row until the checkout
+        On PostgreSQL the increment commits on its own, at once (`Database.side`, a small
+        pool of its own so this never waits behind the checkouts it serves): holding the channel's counter row until the checkout
         commits would let one channel take one order at a time. The price is a gap when a
         checkout fails after taking its number (by then stock, capacity and payment are
         secured: a crash or a database error). SQLite has a single writer: same transaction.
@@ -238,11 +239,14 @@ class SqlOrderRepository:
         )
         if self.db.is_sqlite:
             return int((await self.conn.execute(stmt)).scalar_one())
-        async with self.db.engine.connect() as own:
-            own = await own.execution_options(isolation_level="AUTOCOMMIT")
+        async with self.db.side() as own:
             return int((await own.execute(stmt)).scalar_one())
 
     async def add(self, order: Order, *, channel_id: int, cart_id: str | None = None) -> None:
+        if not self.db.is_sqlite:
+            await self._add_at_once(order, channel_id, cart_id)
+            self._loaded[order.id] = _snapshot(order)
+            return
         await self.conn.execute(insert(orders).values(rows.order_row(order, channel_id, cart_id)))
         await self._insert_many(
             order_lines, [rows.line_row(order.id, i, ln) for i, ln in enumerate(order.lines)]
@@ -253,6 +257,42 @@ class SqlOrderRepository:
             await self._insert_payment(order)
         await self._insert_many(order_history, rows.history_rows(order.id, order.history, 0))
         self._loaded[order.id] = _snapshot(order)
+
+    async def _add_at_once(self, order: Order, channel_id: int, cart_id: str | None) -> None:
+        payment = order.payment
+        await insert_document(
+            self.conn,
+            {
+                "orders": (orders, [rows.order_row(order, channel_id, cart_id)]),
+                "order_lines": (
+                    order_lines,
+                    [rows.line_row(order.id, i, ln) for i, ln in enumerate(order.lines)],
+                ),
+                "fulfillments": (
+                    fulfillments,
+                    [
+                        rows.fulfillment_row(order.id, i, f)
+                        for i, f in enumerate(order.fulfillments)
+                    ],
+                ),
+                "fulfillment_lines": (
+                    fulfillment_lines,
+                    [r for f in order.fulfillments for r in rows.fulfillment_line_rows(f)],
+                ),
+                "backorders": (backorders, rows.backorder_rows(order.id, order.backorders)),
+                "payments": (
+                    payments,
+                    [rows.payment_row(payment, order.updated_at)] if payment is not None else [],
+                ),
+                "payment_transactions": (
+                    payment_transactions,
+                    rows.transaction_rows(payment.id, payment.transactions, 0)
+                    if payment is not None
+                    else [],
+                ),
+                "order_history": (order_history, rows.history_rows(order.id, order.history, 0)),
+            },
+        )
 
     async def save(self, order: Order) -> None:
         loaded = self._loaded.get(order.id)

@@ -42,6 +42,23 @@ STOCK = (20, 20, 10)
 CHECKOUTS = 200
 
 
+class Counted(SqlUnitOfWork):
+    """Counts the units of work open at the same time (each holds its own connection)."""
+
+    open = 0
+    most = 0
+
+    async def __aenter__(self) -> Counted:
+        await super().__aenter__()
+        Counted.open += 1
+        Counted.most = max(Counted.most, Counted.open)
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        Counted.open -= 1
+        await super().__aexit__(*exc)
+
+
 async def _world(db: Database) -> tuple[str, str, list[str], Actor]:
     channel, sku = unique("ch"), unique("HOT").upper()
     now = datetime.now(UTC)
@@ -131,27 +148,23 @@ def test_200_concurrent_checkouts_for_50_units_allocate_exactly_50(database_url:
                 for i in range(CHECKOUTS)
             ]
 
-            in_flight, most = 0, 0
-
             async def checkout(cart_id: str) -> str:
-                nonlocal in_flight, most
                 cmd = CompleteCart(cart_id, PaymentDetails("test", "tok_ok"), "standard")
-                in_flight += 1
-                most = max(most, in_flight)
                 try:
-                    await complete_cart(cmd, actor, SqlUnitOfWork(db), gateways, now)
+                    await complete_cart(cmd, actor, Counted(db), gateways, now)
                 except DomainError as error:
                     return ",".join(e.code.value for e in error.errors)
-                finally:
-                    in_flight -= 1
                 return "ORDER"
 
             started = time.perf_counter()
             outcomes = Counter(await asyncio.gather(*(checkout(c) for c in carts)))
-            print(f"200 checkouts in {time.perf_counter() - started:.2f}s, {most} in flight")
-            # Not a serial run: they were all under way at once (each on its own connection
-            # as the pool hands them out).
-            assert most == CHECKOUTS
+            print(
+                f"200 checkouts in {time.perf_counter() - started:.2f}s, "
+                f"at most {Counted.most} transactions open at once"
+            )
+            # Not a serial run: many transactions were open at the same time, each on its
+            # own connection (on SQLite the single writer makes that one).
+            assert Counted.most >= (1 if db.is_sqlite else 10)
             state = await _state(db, sku, channel)
             async with db.read() as conn:
                 placed = (
