@@ -112,10 +112,18 @@ class SharedOrderReads:
         found = self._reads.get(key)
         if found is None or found[0] < now or found[1].cancelled():
             task = asyncio.ensure_future(self._read(order_id))
+            task.add_done_callback(lambda done: self._forget_failed(key, done))
             self._reads[key] = found = (now + self.ttl, task)
             while len(self._reads) > self.keep:
                 self._reads.popitem(last=False)
         return await asyncio.shield(found[1])
+
+    def _forget_failed(self, key: Hashable, task: asyncio.Task[OrderView | None]) -> None:
+        # A failed read (the database away for a moment) is not kept for the next asker.
+        if task.cancelled() or task.exception() is not None:
+            entry = self._reads.get(key)
+            if entry is not None and entry[1] is task:
+                del self._reads[key]
 
     async def _read(self, order_id: str) -> OrderView | None:
         async with self.db.read() as conn:
@@ -144,6 +152,7 @@ async def _watched_order(ctx: Context, order_id: str) -> str:
     """The order's id when the caller may see it; the same error whether it does not exist
     or is someone else's."""
     key = parse_order_id(order_id)
+    ctx.fresh()  # the connection's context may hold the order as an earlier operation read it
     found = await ctx.loaders.order.load(key) if key is not None else None
     if key is None or await visibility.order(ctx, found) is None:
         raise ApiError("No such order.", "NOT_FOUND")
