@@ -1,6 +1,7 @@
 """Subscription fan-out: change-to-delivery latency to many WebSocket subscribers.
 
     .venv/bin/python bench/fanout.py [--subscribers 1000] [--changes 50] [--interval 0.1]
+                                     [--feed availability|orders|all]
 
 1. A scratch PostgreSQL database (orchestra_bench_fanout), a private redis-server on a free
    port, `orchestra serve --workers 2` with the Redis doorbell.
@@ -12,7 +13,9 @@
 4. The same subscribers and emits against bench/bare_fanout.py (Redis pub/sub straight to
    WebSockets, 2 workers): the floor, in the same run.
 
-Orders can reuse `measure()` with an orderStatusChanged subscription and its own trigger.
+With `--feed orders` (or `all`, the default), bench/fanout_orders.py measures
+`orderStatusChanged` on the same servers: a dashboard (every subscriber watches every
+order) and shoppers' apps (each subscriber watches its own order), triggered by `orderHold`.
 """
 
 from __future__ import annotations
@@ -123,23 +126,26 @@ class Latencies:
 
 
 async def measure(
-    open_subscriber: Callable[[], Awaitable[ClientConnection]],
+    open_subscriber: Callable[[int], Awaitable[ClientConnection]],
     value_of: Callable[[dict[str, Any]], int | None],
     emit: Callable[[int], Awaitable[None]],
     subscribers: int,
     changes: int,
     interval: float,
     ready: Callable[[int], Awaitable[None]],
+    expected: int | None = None,
 ) -> Latencies:
-    """Open the subscribers, fire `changes` emits, collect every delivery's latency."""
+    """Open the subscribers (`open_subscriber(i)` for i in 0..subscribers-1), fire `changes`
+    emits, collect every delivery's latency (`expected` deliveries: every subscriber gets
+    every change unless told otherwise)."""
     latencies = Latencies()
     sockets: list[ClientConnection] = []
     for start in range(0, subscribers, 50):
-        batch = [open_subscriber() for _ in range(min(50, subscribers - start))]
+        batch = [open_subscriber(i) for i in range(start, min(start + 50, subscribers))]
         sockets.extend(await asyncio.gather(*batch))
     await ready(subscribers)
     done = asyncio.Event()
-    remaining = [subscribers * changes]
+    remaining = [subscribers * changes if expected is None else expected]
 
     async def read(ws: ClientConnection) -> None:
         async for raw in ws:
@@ -168,12 +174,33 @@ async def measure(
     return latencies
 
 
+async def subscribed(base: str, count: int) -> None:
+    """Wait until the workers report `count` active subscriptions (/metrics)."""
+    loop = asyncio.get_running_loop()
+    deadline = time.monotonic() + 60
+    while True:
+        text = await loop.run_in_executor(None, fetch, base + "/metrics")
+        active = next(
+            (
+                float(line.split()[1])
+                for line in text.splitlines()
+                if line.startswith("orchestra_subscribers ")
+            ),
+            0.0,
+        )
+        if active >= count:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {active} of {count} subscriptions became active")
+        await asyncio.sleep(0.2)
+
+
 async def orchestra_run(base: str, secret: str, args: argparse.Namespace) -> Latencies:
     ws_url = base.replace("http://", "ws://")
     graphql = base + "/graphql"
     loop = asyncio.get_running_loop()
 
-    async def open_subscriber() -> ClientConnection:
+    async def open_subscriber(_: int) -> ClientConnection:
         protocols = [Subprotocol("graphql-transport-ws")]
         ws = await connect(ws_url + "/graphql", subprotocols=protocols, max_queue=None)
         await ws.send(
@@ -209,22 +236,7 @@ async def orchestra_run(base: str, secret: str, args: argparse.Namespace) -> Lat
         assert body["data"]["inventoryAdjust"]["applied"] == 1, body
 
     async def ready(count: int) -> None:
-        deadline = time.monotonic() + 60
-        while True:
-            text = await loop.run_in_executor(None, fetch, base + "/metrics")
-            active = next(
-                (
-                    float(line.split()[1])
-                    for line in text.splitlines()
-                    if line.startswith("orchestra_subscribers ")
-                ),
-                0.0,
-            )
-            if active >= count:
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"only {active} of {count} subscriptions became active")
-            await asyncio.sleep(0.2)
+        await subscribed(base, count)
 
     return await measure(
         open_subscriber, value_of, emit, args.subscribers, args.changes, args.interval, ready
@@ -234,7 +246,7 @@ async def orchestra_run(base: str, secret: str, args: argparse.Namespace) -> Lat
 async def bare_run(base: str, args: argparse.Namespace) -> Latencies:
     loop = asyncio.get_running_loop()
 
-    async def open_subscriber() -> ClientConnection:
+    async def open_subscriber(_: int) -> ClientConnection:
         return await connect(base.replace("http://", "ws://") + "/ws", max_queue=None)
 
     def value_of(message: dict[str, Any]) -> int | None:
@@ -300,6 +312,12 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=50)
     parser.add_argument("--interval", type=float, default=0.1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--feed",
+        choices=("availability", "orders", "all"),
+        default="all",
+        help="availabilityChanged, orderStatusChanged (bench/fanout_orders.py), or both",
+    )
     args = parser.parse_args()
     # The bench is one client opening a thousand subscriptions with one token: lift the
     # per-client limits (server/limit_settings.py) so it measures fan-out, not them.
@@ -315,7 +333,14 @@ def main() -> None:
             for query, variables in SETUP:
                 body = post(graphql, {"query": query, "variables": variables}, secret)
                 assert "errors" not in body, body
-            orchestra = asyncio.run(orchestra_run(base, secret, args))
+            orchestra = None
+            if args.feed in ("availability", "all"):
+                orchestra = asyncio.run(orchestra_run(base, secret, args))
+            orders: list[tuple[str, Latencies, int]] = []
+            if args.feed in ("orders", "all"):
+                from bench.fanout_orders import orders_run
+
+                orders = orders_run(base, secret, args)
         bare, bare_base = start_bare(redis_url, args.workers)
         try:
             floor = asyncio.run(bare_run(bare_base, args))
@@ -330,10 +355,13 @@ def main() -> None:
         f"fan-out: {args.subscribers} subscribers, {args.changes} changes every {args.interval} s, "
         f"{args.workers} workers + Redis (shared 2-core machine)"
     )
-    print(f"  orchestra availabilityChanged: {orchestra.summary(expected)}")
     print(f"  bare Redis pub/sub -> WebSocket: {floor.summary(expected)}")
-    ratio = statistics.median(orchestra.from_send) / statistics.median(floor.from_send)
-    print(f"  p50 ratio orchestra / bare: {ratio:.1f}x")
+    bare_p50 = statistics.median(floor.from_send)
+    runs = [("availabilityChanged", orchestra, expected)] if orchestra is not None else []
+    for name, latencies, wanted in runs + orders:
+        print(f"  orchestra {name}: {latencies.summary(wanted)}")
+        ratio = statistics.median(latencies.from_send) / bare_p50
+        print(f"    p50 ratio orchestra / bare: {ratio:.1f}x")
 
 
 if __name__ == "__main__":

@@ -22,10 +22,11 @@ class Actor:
     token_id: int | None = None  # None: the system itself (CLI, imports, jobs)
     kind: str | None = None
     scopes: frozenset[str] | None = None  # None: every scope (the system)
+    customer: str | None = None  # a customer token: this shopper's normalized e-mail
 
     @property
     def is_bound(self) -> bool:
-        return self.channel is not None or self.location is not None
+        return self.channel is not None or self.location is not None or self.customer is not None
 
     def may_act_on_location(self, code: str) -> bool:
         return self.location is None or self.location == code
@@ -39,6 +40,24 @@ class Actor:
     def sees_assortment(self, sold_in: Iterable[str]) -> bool:
         """A channel-bound token sees the products its channel sells (has a price for)."""
         return self.channel is None or self.channel in set(sold_in)
+
+    def sees_customer(self, email: str | None) -> bool:
+        """A customer token sees only what belongs to its own shopper."""
+        return self.customer is None or (email is not None and email == self.customer)
+
+    def sees_order(self, channel: str, email: str | None, location_codes: Iterable[str]) -> bool:
+        """Channel, customer and location bindings at once: an order of another channel,
+        another shopper, or without work at the token's location is invisible."""
+        if not (self.sees_channel(channel) and self.sees_customer(email)):
+            return False
+        return self.location is None or self.location in set(location_codes)
+
+    def sees_cart(self, channel: str, email: str | None) -> bool:
+        """A cart is the storefront's (its channel) and, once bound, its shopper's. A
+        customer token reaches only carts bound to itself; a location token none."""
+        if self.location is not None:
+            return False
+        return self.sees_channel(channel) and self.sees_customer(email)
 
     def holds(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes

@@ -14,10 +14,12 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from domain.catalog.ports import CatalogPorts
+from domain.customers.ports import CustomerPorts
 from domain.events import RaisedEvents
 from domain.idempotency import IdempotencyStore
 from domain.inventory.ports import InventoryPorts
 from domain.locations.ports import LocationPorts
+from domain.orders.ports import OrderPorts
 from domain.tokens.ports import TokenPorts
 
 
@@ -45,5 +47,14 @@ class Transaction(Protocol):
     async def commit(self) -> None: ...
 
 
-class UnitOfWork(CatalogPorts, InventoryPorts, LocationPorts, TokenPorts, Transaction, Protocol):
+class UnitOfWork(
+    CatalogPorts,
+    InventoryPorts,
+    LocationPorts,
+    TokenPorts,
+    OrderPorts,
+    CustomerPorts,
+    Transaction,
+    Protocol,
+):
     """Everything a use case may reach, inside one transaction."""

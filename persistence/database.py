@@ -41,6 +41,7 @@ class Database:
         # SQLite allows one writer; serialising writers in-process avoids "database is locked".
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
         self._after_commit: list[Callable[[], None]] = []
+        self._side: AsyncEngine | None = None
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
@@ -55,6 +56,18 @@ class Database:
         async with self.engine.connect() as conn:
             yield conn
 
+    @asynccontextmanager
+    async def side(self) -> AsyncIterator[AsyncConnection]:
+        """An autocommit connection for a statement that must commit on its own while a unit
+        of work is open (PostgreSQL only), from a small pool of its own: a use case holding a
+        main-pool connection (and row locks) never waits for the main pool to get one."""
+        if self._side is None:
+            self._side = create_async_engine(
+                self.url, pool_size=2, max_overflow=4, isolation_level="AUTOCOMMIT"
+            )
+        async with self._side.connect() as conn:
+            yield conn
+
     def insert(self, table: Any) -> Any:
         """An INSERT that supports ON CONFLICT on both backends."""
         dialect = sqlite if self.is_sqlite else postgresql
@@ -67,6 +80,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._side is not None:
+            await self._side.dispose()
 
 
 def one_of(is_sqlite: bool, column: Any, values: Sequence[Any]) -> Any:

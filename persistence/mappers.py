@@ -63,5 +63,6 @@ def api_token(row: Any, channel_code: str | None, location_code: str | None) -> 
         channel=channel_code,
         location=location_code,
         created_at=row.created_at,
+        customer=row.customer_email,
         revoked_at=row.revoked_at,
     )

@@ -124,6 +124,9 @@ api_tokens = Table(
     Column("location_id", Integer, ForeignKey("locations.id"), nullable=True),
     Column("secret_hash", String(64), nullable=False, unique=True),
     Column("created_at", Timestamp, nullable=False),
+    # Customer tokens: the shopper's normalized e-mail (not a key: the customer row is
+    # created at the first checkout, the token may come before it).
+    Column("customer_email", String(320), nullable=True),
     Column("revoked_at", Timestamp, nullable=True),
 )
 
@@ -248,4 +251,252 @@ idempotency_keys = Table(
     Column("request_hash", String(64), nullable=False),
     Column("result_ref", String(200), nullable=True),
     Column("created_at", Timestamp, nullable=False),
+)
+
+
+# ---------------------------------------------------------------- orders (0006)
+# Ids minted by the domain (domain/ids.py): time-ordered UUID text, so `ORDER BY id DESC`
+# is newest first and the primary key index grows at its right end.
+Uid = String(36)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Uid, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),  # normalized
+    Column("name", String(200), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+carts = Table(
+    "carts",
+    metadata,
+    Column("id", Uid, primary_key=True),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("customer_id", Uid, ForeignKey("customers.id"), nullable=True),
+    Column("email", String(320), nullable=True),  # normalized; binds the cart to a shopper
+    Column("shipping_address", JSON, nullable=True),
+    Column("coupon_codes", JSON, nullable=False),
+    Column("reserved_until", Timestamp, nullable=True),
+    Column("next_line_number", Integer, nullable=False),
+    Column("order_id", Uid, nullable=True),  # set at checkout
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+cart_lines = Table(
+    "cart_lines",
+    metadata,
+    Column("cart_id", Uid, ForeignKey("carts.id", ondelete="CASCADE"), primary_key=True),
+    Column("id", String(16), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("pickup_location_id", Integer, ForeignKey("locations.id"), nullable=True),
+)
+
+# Units a cart holds at a position until `expires_at`; the position's `reserved` is the sum
+# of its rows. Expired rows are released by the sweeper (or by a checkout that locks the
+# position first), each exactly once: whoever deletes the row gives the units back.
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("cart_id", Uid, nullable=False),
+    Column("variant_id", BigInteger, nullable=False),
+    Column("location_id", Integer, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    Index("ix_reservations_cart", "cart_id"),
+    Index("ix_reservations_expires", "expires_at"),
+    Index("ix_reservations_position", "variant_id", "location_id"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Uid, primary_key=True),
+    Column("number", String(80), nullable=False, unique=True),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("status_changed_at", Timestamp, nullable=False),  # for stuckForMinutes
+    Column("customer_id", Uid, ForeignKey("customers.id"), nullable=True),
+    Column("email", String(320), nullable=True),
+    Column("shipping_address", JSON, nullable=True),
+    Column("delivery_option", String(64), nullable=True),
+    Column("coupon_codes", JSON, nullable=False),
+    Column("source_code", String(64), nullable=True),
+    Column("external_reference", String(200), nullable=True),
+    Column("cart_id", Uid, nullable=True),
+    Column("subtotal", Money, nullable=False),
+    Column("discount_total", Money, nullable=False),
+    Column("shipping_total", Money, nullable=False),
+    Column("tax_total", Money, nullable=False),
+    Column("total", Money, nullable=False),
+    Column("shipping_charge", Money, nullable=False),
+    Column("shipping_discount", Money, nullable=False),
+    Column("shipping_tax", Money, nullable=False),
+    Column("prices_include_tax", Boolean, nullable=False),
+    Column("hold_reason", String(500), nullable=True),
+    Column("appeased", Money, nullable=False),
+    Column("shipping_captured", Boolean, nullable=False),
+    Column("authorization_released", Boolean, nullable=False),
+    Column("rejected_location_ids", JSON, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    # A marketplace order imported twice is refused even under another idempotency key.
+    UniqueConstraint("channel_id", "external_reference", name="uq_orders_external_reference"),
+    Index("ix_orders_channel", "channel_id", "id"),
+    Index("ix_orders_customer", "customer_id", "id"),
+    Index("ix_orders_status", "status", "status_changed_at"),
+    Index("ix_orders_created", "created_at"),
+)
+
+# Per line: gross (subtotal), discount and tax as charged, so refunds and captures prorate
+# from what the shopper was actually charged.
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("id", Uid, primary_key=True),
+    Column("order_id", Uid, ForeignKey("orders.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("pickup_location_id", Integer, ForeignKey("locations.id"), nullable=True),
+    Column("unit_price", Money, nullable=False),
+    Column("subtotal", Money, nullable=False),
+    Column("discount", Money, nullable=False),
+    Column("total", Money, nullable=False),
+    Column("tax", Money, nullable=False),
+    Column("charge", Money, nullable=False),
+    Column("quantity_cancelled", Integer, nullable=False),
+    Column("quantity_shipped", Integer, nullable=False),
+    Column("quantity_returned", Integer, nullable=False),
+    Index("ix_order_lines_order", "order_id", "position"),
+)
+
+fulfillments = Table(
+    "fulfillments",
+    metadata,
+    Column("id", Uid, primary_key=True),
+    Column("order_id", Uid, ForeignKey("orders.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("location_id", Integer, ForeignKey("locations.id"), nullable=False),
+    Column("location_code", String(64), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("carrier", String(100), nullable=True),
+    Column("tracking_number", String(200), nullable=True),
+    Column("pickup_code", String(16), nullable=True),
+    Column("pickup_attempts", Integer, nullable=False),
+    Column("ready_at", Timestamp, nullable=True),
+    Column("reason", String(500), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Index("ix_fulfillments_order", "order_id", "position"),
+    Index("ix_fulfillments_location", "location_id", "status"),
+    Index("ix_fulfillments_ready", "status", "ready_at"),
+)
+
+fulfillment_lines = Table(
+    "fulfillment_lines",
+    metadata,
+    Column("fulfillment_id", Uid, ForeignKey("fulfillments.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("order_line_id", Uid, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+)
+
+backorders = Table(
+    "backorders",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", Uid, ForeignKey("orders.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("order_line_id", Uid, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("expected_on", Date, nullable=False),
+    Index("ix_backorders_order", "order_id", "position"),
+    Index("ix_backorders_sku", "sku", "expected_on"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Uid, primary_key=True),
+    Column("order_id", Uid, ForeignKey("orders.id"), nullable=False),
+    Column("gateway", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("authorization", String(200), nullable=False),
+    Column("authorized", Money, nullable=False),
+    Column("captured", Money, nullable=False),
+    Column("refunded", Money, nullable=False),
+    Column("declined", Boolean, nullable=False),
+    Column("voided", Boolean, nullable=False),
+    Column("closed", Boolean, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Index("ix_payments_order", "order_id"),
+)
+
+payment_transactions = Table(
+    "payment_transactions",
+    metadata,
+    Column("payment_id", Uid, ForeignKey("payments.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("at", Timestamp, nullable=False),
+)
+
+# Append-only: every change of an order, with who made it.
+order_history = Table(
+    "order_history",
+    metadata,
+    Column("order_id", Uid, ForeignKey("orders.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("at", Timestamp, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("message", String(1000), nullable=False),
+    Column("actor", String(200), nullable=True),
+)
+
+# A channel's order configuration; a channel without a row uses the defaults
+# (persistence/repositories/channel_settings.py).
+channel_order_settings = Table(
+    "channel_order_settings",
+    metadata,
+    Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
+    Column("taxes", JSON, nullable=False),
+    Column("sourcing", JSON, nullable=False),
+    Column("delivery_options", JSON, nullable=False),
+    Column("pickup", JSON, nullable=False),
+    Column("number_prefix", String(32), nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+# Fulfillments assigned per location and day (UTC), against Location.dailyCapacity: a row
+# locked by the checkout that counts on it, never a cached figure.
+fulfillment_counters = Table(
+    "fulfillment_counters",
+    metadata,
+    Column("location_id", Integer, ForeignKey("locations.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("assigned", Integer, nullable=False),
+)
+
+order_number_sequences = Table(
+    "order_number_sequences",
+    metadata,
+    Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
+    Column("last_number", BigInteger, nullable=False),
 )

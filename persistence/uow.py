@@ -10,12 +10,17 @@ from domain.events import RaisedEvents
 from domain.ports import UnitOfWork
 from persistence.database import Database
 from persistence.outbox import write_events
+from persistence.repositories.carts import SqlCartRepository
 from persistence.repositories.catalog import SqlCatalogRepository
 from persistence.repositories.catalog_bulk import SqlCatalogBulkRepository
 from persistence.repositories.channel_atp import SqlChannelAtpRepository
+from persistence.repositories.channel_settings import SqlChannelSettingsRepository
+from persistence.repositories.customers import SqlCustomerRepository
 from persistence.repositories.idempotency import SqlIdempotencyStore
 from persistence.repositories.inventory import SqlInventoryRepository
 from persistence.repositories.locations import SqlLocationRepository
+from persistence.repositories.orders import SqlOrderRepository
+from persistence.repositories.stock import SqlStockRepository
 from persistence.repositories.tokens import SqlTokenRepository
 from persistence.unique import as_user_error
 
@@ -28,6 +33,11 @@ class SqlUnitOfWork:
     inventory: SqlInventoryRepository
     channel_atp: SqlChannelAtpRepository
     idempotency: SqlIdempotencyStore
+    carts: SqlCartRepository
+    orders: SqlOrderRepository
+    stock: SqlStockRepository
+    channel_settings: SqlChannelSettingsRepository
+    customers: SqlCustomerRepository
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -54,6 +64,11 @@ class SqlUnitOfWork:
         self.inventory = SqlInventoryRepository(conn, self.db)
         self.channel_atp = SqlChannelAtpRepository(conn, self.db)
         self.idempotency = SqlIdempotencyStore(conn, self.db)
+        self.carts = SqlCartRepository(conn, self.db)
+        self.orders = SqlOrderRepository(conn, self.db)
+        self.stock = SqlStockRepository(conn, self.db)
+        self.channel_settings = SqlChannelSettingsRepository(conn, self.db)
+        self.customers = SqlCustomerRepository(conn, self.db)
         return self
 
     async def commit(self) -> None:

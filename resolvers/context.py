@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.access import Actor
 from domain.catalog.model import Variant
+from domain.payments.ports import PaymentGateway
 from domain.tokens.model import ApiToken
 from persistence.database import Database
 from persistence.uow import SqlUnitOfWork
@@ -42,6 +43,7 @@ class Context:
     prefetched: Prefetched = field(default_factory=Prefetched)
     ref: ReferenceData | None = None
     connection_params: Any = None
+    gateways: Mapping[str, PaymentGateway] = field(default_factory=dict)
     _extra: dict[str, Any] = field(default_factory=dict)
 
     @cached_property
@@ -54,6 +56,13 @@ class Context:
         if found is None:
             found = self._extra[name] = factory()
         return found
+
+    def forget_cached(self) -> None:
+        """Forget what earlier executions cached: a WebSocket connection keeps one context
+        for all its subscriptions, and each event must read the data as it is now."""
+        self.__dict__.pop("loaders", None)
+        self.ref = None
+        self.prefetched = Prefetched()
 
     @property
     def today(self) -> date:
@@ -96,4 +105,5 @@ class Context:
             token_id=token.id,
             kind=token.kind.value,
             scopes=token.scopes,
+            customer=token.customer,
         )

@@ -51,3 +51,18 @@ def parse_cursor(value: str | None, parts: int = 1) -> tuple[int, ...] | None:
     if len(pieces) != parts or not all(p.isdigit() for p in pieces):
         raise ValueError("malformed cursor")
     return tuple(int(p) for p in pieces)
+
+
+def key_cursor(key: str) -> str:
+    """A cursor over a text key (time-ordered ids: orders)."""
+    return _encode("k:" + key)
+
+
+def parse_key_cursor(value: str | None) -> str | None:
+    """None for no cursor; raises ValueError for a malformed one."""
+    if value is None:
+        return None
+    text = _decode(value)
+    if text is None or not text.startswith("k:") or len(text) < 3:
+        raise ValueError("malformed cursor")
+    return text[2:]

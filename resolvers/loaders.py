@@ -13,6 +13,7 @@ from domain.inventory.model import IncomingSupply
 from persistence.database import Database
 from persistence.reads import catalog as catalog_reads
 from persistence.reads import inventory as inventory_reads
+from persistence.reads import orders as order_reads
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -53,3 +54,14 @@ class Loaders:
             return await inventory_reads.incoming_for(conn, keys, today)
 
         self.incoming: DataLoader[Any, Any] = _loader(db, incoming, [])
+
+        # Orders: the row, and each part batched by order id (one statement per part).
+        self.order: DataLoader[Any, Any] = _loader(db, order_reads.orders_by_ids)
+        self.order_by_number: DataLoader[Any, Any] = _loader(db, order_reads.orders_by_numbers)
+        self.order_lines: DataLoader[Any, Any] = _loader(db, order_reads.lines_of, [])
+        self.order_fulfillments: DataLoader[Any, Any] = _loader(db, order_reads.fulfillments_of, [])
+        self.order_payments: DataLoader[Any, Any] = _loader(db, order_reads.payments_of, [])
+        self.order_history: DataLoader[Any, Any] = _loader(db, order_reads.history_of, [])
+        self.fulfillment: DataLoader[Any, Any] = _loader(db, order_reads.fulfillments_by_ids)
+        self.customer: DataLoader[Any, Any] = _loader(db, order_reads.customers_by_ids)
+        self.customer_by_email: DataLoader[Any, Any] = _loader(db, order_reads.customers_by_emails)

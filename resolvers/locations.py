@@ -37,6 +37,15 @@ def _geo(data: GeoPointInput | None) -> GeoPoint | None:
     return GeoPoint(data.latitude, data.longitude) if data is not None else None
 
 
+def address_input(data: AddressInput | None) -> Address | None:
+    """An AddressInput as the domain's Address."""
+    return _address(data)
+
+
+def geo_input(data: GeoPointInput | None) -> GeoPoint | None:
+    return _geo(data)
+
+
 def _address(data: AddressInput | None) -> Address | None:
     if data is None:
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.orders.handlers.carts import view_cart
 from resolvers import visibility
 from resolvers.context import Context
 from resolvers.ids import parse_global_id
@@ -16,12 +17,30 @@ from schema.policy import allows, policy_table
 
 async def node(ctx: Context, info: Any, global_id: str) -> Any:
     parsed = parse_global_id(global_id)
-    if parsed is None or not parsed[1].isdigit():
+    if parsed is None:
         return None
-    type_name, key = parsed[0], int(parsed[1])
+    type_name, raw = parsed
     if not allows(policy_table(info.schema._schema).get((type_name, "id")), ctx.token):
         return None
-    return await _load(ctx, type_name, key)
+    if type_name in TEXT_KEYED:
+        return await _load_text(ctx, type_name, raw)
+    if not raw.isdigit():
+        return None
+    return await _load(ctx, type_name, int(raw))
+
+
+# Types whose ids are minted by the domain (domain/ids.py), not database integers.
+TEXT_KEYED = frozenset({"Cart", "Order", "Fulfillment", "Customer"})
+
+
+async def _load_text(ctx: Context, type_name: str, key: str) -> Any:
+    if type_name == "Cart":
+        return await view_cart(key, ctx.actor, ctx.uow())
+    if type_name == "Order":
+        return await visibility.order(ctx, await ctx.loaders.order.load(key))
+    if type_name == "Fulfillment":
+        return await visibility.fulfillment(ctx, await ctx.loaders.fulfillment.load(key))
+    return visibility.customer(ctx, await ctx.loaders.customer.load(key))
 
 
 async def _load(ctx: Context, type_name: str, key: int) -> Any:

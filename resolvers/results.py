@@ -41,6 +41,22 @@ class Result(Generic[T]):
     def category(self) -> T | None:
         return self.value
 
+    @property
+    def cart(self) -> T | None:
+        return self.value
+
+    @property
+    def order(self) -> T | None:
+        return self.value
+
+    @property
+    def fulfillment(self) -> T | None:
+        return self.value
+
+    @property
+    def settings(self) -> T | None:
+        return self.value
+
 
 @dataclass(slots=True)
 class TokenResult:

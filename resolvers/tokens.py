@@ -22,7 +22,9 @@ def viewer(ctx: Context) -> ApiToken | None:
 
 
 async def api_token_create(ctx: Context, data: ApiTokenInput) -> TokenResult:
-    cmd = CreateToken(data.name, data.kind, tuple(data.scopes), data.channel, data.location)
+    cmd = CreateToken(
+        data.name, data.kind, tuple(data.scopes), data.channel, data.location, data.customer
+    )
     try:
         token, secret = await handlers.create_token(cmd, ctx.uow(), ctx.actor)
     except DomainError as error:

@@ -8,8 +8,10 @@ exactly like one that does not exist.
 from __future__ import annotations
 
 from domain.catalog.model import Category, Channel, Product, Variant
+from domain.customers.model import Customer
 from domain.inventory.model import InventoryView
 from domain.locations.model import Location
+from persistence.reads.orders import FulfillmentView, OrderScope, OrderView
 from resolvers.context import Context
 from resolvers.errors import forbidden
 
@@ -86,3 +88,34 @@ def channel_filter(ctx: Context, requested: str | None) -> str | None:
 
     Naming another channel is refused before execution by the `channel_arg` policy."""
     return requested if requested is not None else ctx.actor.channel
+
+
+async def order(ctx: Context, found: OrderView | None) -> OrderView | None:
+    """Another channel's, another shopper's, or (for a location token) an order without
+    work at its location is absent."""
+    if found is None:
+        return None
+    actor = ctx.actor
+    codes: list[str] = []
+    if actor.location is not None:
+        parts: list[FulfillmentView] = await ctx.loaders.order_fulfillments.load(found.id)
+        codes = [part.fulfillment.location_code for part in parts]
+    return found if actor.sees_order(found.channel, found.email, codes) else None
+
+
+async def fulfillment(ctx: Context, found: FulfillmentView | None) -> FulfillmentView | None:
+    if found is None or not ctx.actor.sees_location(found.fulfillment.location_code):
+        return None
+    owner = await order(ctx, await ctx.loaders.order.load(found.order_id))
+    return found if owner is not None else None
+
+
+def customer(ctx: Context, found: Customer | None) -> Customer | None:
+    """A customer token sees its own customer only."""
+    return found if found is not None and ctx.actor.sees_customer(found.email) else None
+
+
+def order_scope(ctx: Context) -> OrderScope:
+    """What a list of orders is limited to, from the token's bindings."""
+    actor = ctx.actor
+    return OrderScope(channel=actor.channel, customer_email=actor.customer, location=actor.location)

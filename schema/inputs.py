@@ -110,3 +110,6 @@ class ApiTokenInput:
     scopes: list[str]
     channel: str | None = None
     location: str | None = None
+    customer: str | None = strawberry.field(
+        default=None, description="Customer tokens: the shopper's e-mail they act for."
+    )

@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 
 from resolvers import node
 from resolvers.pagination import MAX_PAGE
+from schema.carts import Cart, CartMutation, CartQuery
 from schema.catalog import CatalogMutation, CatalogQuery, Channel, Product, Variant
 from schema.common import Info, Node
 from schema.inventory import (
@@ -30,6 +31,15 @@ from schema.inventory import (
     InventoryView,
 )
 from schema.locations import Location, LocationsMutation, LocationsQuery
+from schema.order_events import OrdersSubscription
+from schema.order_ops import FulfillmentOpsMutation, OrderCareMutation
+from schema.orders import (
+    Customer,
+    Fulfillment,
+    Order,
+    OrdersMutation,
+    OrdersQuery,
+)
 from schema.policy import AUTHENTICATED, PUBLIC, guard
 from schema.tokens import TokensMutation, TokensQuery
 
@@ -49,11 +59,32 @@ class NodeQuery:
         return {"maxPageSize": MAX_PAGE}  # type: ignore[return-value]
 
 
-Query = merge_types("Query", (NodeQuery, CatalogQuery, LocationsQuery, InventoryQuery, TokensQuery))
-Mutation = merge_types(
-    "Mutation", (CatalogMutation, LocationsMutation, InventoryMutation, TokensMutation)
+Query = merge_types(
+    "Query",
+    (
+        NodeQuery,
+        CatalogQuery,
+        LocationsQuery,
+        InventoryQuery,
+        TokensQuery,
+        CartQuery,
+        OrdersQuery,
+    ),
 )
-Subscription = merge_types("Subscription", (InventorySubscription,))
+Mutation = merge_types(
+    "Mutation",
+    (
+        CatalogMutation,
+        LocationsMutation,
+        InventoryMutation,
+        TokensMutation,
+        CartMutation,
+        OrdersMutation,
+        OrderCareMutation,
+        FulfillmentOpsMutation,
+    ),
+)
+Subscription = merge_types("Subscription", (InventorySubscription, OrdersSubscription))
 
 
 def build_schema(
@@ -63,7 +94,17 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[InventoryView, Location, Product, Variant, Channel],
+        types=[
+            InventoryView,
+            Location,
+            Product,
+            Variant,
+            Channel,
+            Cart,
+            Order,
+            Fulfillment,
+            Customer,
+        ],
         extensions=list(extensions),
     )
     _serve_released_directives(schema._schema)

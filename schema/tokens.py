@@ -25,6 +25,7 @@ from schema.policy import PUBLIC, guard, needs
     channel=PUBLIC,
     location=PUBLIC,
     createdAt=PUBLIC,
+    customer=PUBLIC,
     revokedAt=PUBLIC,
 )
 @strawberry.type(description="An API token. Its secret is shown once, at creation.")
@@ -33,6 +34,7 @@ class ApiToken:
     channel: str | None
     location: str | None
     created_at: datetime
+    customer: str | None = strawberry.field(description="Customer tokens: the shopper's e-mail.")
     revoked_at: datetime | None = strawberry.field(
         description="When the token was revoked; a revoked token is refused everywhere."
     )

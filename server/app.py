@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from strawberry.schema import BaseSchema
 
+from domain.payments.builtin_gateway import TestGateway
+from domain.payments.ports import PaymentGateway
 from persistence.database import Database
 from resolvers.reference import ReferenceCache
 from schema.root import build_schema
@@ -24,10 +26,12 @@ from server.edge import EdgeMiddleware
 from server.execution import install as install_compiled_execution
 from server.graphql_http import OrchestraGraphQL
 from server.health import readiness
+from server.holds import HoldSweeper
 from server.logging_ops import OperationLog
 from server.logging_setup import quiet_library_loggers
 from server.masking import MaskUnexpectedErrors
 from server.metrics import Metrics, metrics_endpoint
+from server.order_jobs import OrderJobs
 from server.query_limits import query_limit_extensions
 from server.request_limits import install_request_limits
 from server.response_cache import CachedCatalogResponses, ResponseCache
@@ -74,16 +78,31 @@ class Services:
         self.auth = Authenticator(self.db)
         self.revocations = Revocations(self.auth, self.bus)
         self._sampler: asyncio.Task[None] | None = None
+        # Payment gateways by the code clients name; the built-in offline `test` gateway
+        # (tok_ok / tok_declined) until a provider adapter is configured.
+        self.gateways: dict[str, PaymentGateway] = {"test": TestGateway()}
+        self.holds = HoldSweeper(self.db, settings.hold_sweep_seconds)
+        self.order_jobs = OrderJobs(
+            self.db,
+            self.bus,
+            self.gateways,
+            settings.pickup_sweep_seconds,
+            settings.backorder_sweep_seconds,
+        )
 
     async def start(self) -> None:
         await self.bus.start()  # never waits for Redis: degraded is better than down
         self._sampler = asyncio.create_task(self.metrics.run_sampler(self))
+        self.holds.start()
+        self.order_jobs.start()
         # Long-lived objects made at start-up (schema, caches) need not be traced by every
         # collection, and a higher first threshold means fewer pauses mid-request.
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, 20, 100)
 
     async def stop(self) -> None:
+        await self.order_jobs.stop()
+        await self.holds.stop()
         if self._sampler is not None:
             self._sampler.cancel()
             with contextlib.suppress(asyncio.CancelledError):

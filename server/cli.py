@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--scopes", required=True, help="comma-separated, or 'all'")
     create.add_argument("--channel")
     create.add_argument("--location")
+    create.add_argument("--customer", help="customer tokens: the shopper's e-mail")
 
     schema = sub.add_parser("schema", help="the GraphQL schema")
     schema.add_argument("action", choices=["print"])
@@ -122,7 +123,9 @@ async def _token_create(db: Database, args: argparse.Namespace) -> int:
     kind = parse_kind(args.kind)
     if scopes == ["all"] and kind is not None:
         scopes = sorted(ALLOWED_SCOPES[kind])
-    cmd = CreateToken(args.name, args.kind, tuple(scopes), args.channel, args.location)
+    cmd = CreateToken(
+        args.name, args.kind, tuple(scopes), args.channel, args.location, args.customer
+    )
     try:
         token, secret = await create_token(cmd, SqlUnitOfWork(db))
     except DomainError as error:

@@ -254,6 +254,7 @@ class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):  # issue 10: or
             token=None,
             request_id=request_id(request),
             request=request,
+            gateways=services.gateways,
         )
         if isinstance(request, Request):
             try:

@@ -22,6 +22,11 @@ class Settings:
     # Compiled execution (server/execution); ORCHESTRA_COMPILED=0 turns it off. The default
     # reads the environment too, so `ORCHESTRA_COMPILED=0 pytest` runs on graphql-core.
     compiled: bool = field(default_factory=lambda: os.environ.get("ORCHESTRA_COMPILED") != "0")
+    hold_sweep_seconds: float = 5.0  # how often expired cart holds are released; 0: never
+    pickup_sweep_seconds: float = 60.0  # how often uncollected pickups are expired; 0: never
+    # How often every backordered SKU is retried (the availability feed triggers releases
+    # as stock arrives; the sweep catches what the feed missed); 0: no release job at all.
+    backorder_sweep_seconds: float = 30.0
     debug: bool = False
     limits: LimitSettings = field(default_factory=LimitSettings)
     # --- operations (issue 7 §3-4) ---
@@ -44,6 +49,9 @@ class Settings:
             db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "20")),
             response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
             compiled=env.get("ORCHESTRA_COMPILED", "1") != "0",
+            hold_sweep_seconds=float(env.get("ORCHESTRA_HOLD_SWEEP_SECONDS", "5")),
+            pickup_sweep_seconds=float(env.get("ORCHESTRA_PICKUP_SWEEP_SECONDS", "60")),
+            backorder_sweep_seconds=float(env.get("ORCHESTRA_BACKORDER_SWEEP_SECONDS", "30")),
             debug=env.get("ORCHESTRA_DEBUG", "") == "1",
             limits=LimitSettings.from_env(env),
             bus_poll_interval=float(env.get("ORCHESTRA_BUS_POLL_INTERVAL", "0.5")),

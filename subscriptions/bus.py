@@ -27,9 +27,10 @@ from subscriptions.tail import OutboxTail
 DEFAULT_POLL_INTERVAL = 0.5
 
 # Topics whose subscribers usually want one slice: the key each event is routed by.
-# Orders: add e.g. "orders": lambda event: event["order_id"].
 ROUTES: dict[str, KeyOf] = {
     "availability": lambda event: event["channel"],
+    "orders": lambda event: event["order_id"],  # a shopper's app watches one order
+    "fulfillments": lambda event: event["location_code"],  # a store watches its location
 }
 
 

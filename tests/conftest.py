@@ -72,6 +72,12 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         redis_url=os.environ.get("ORCHESTRA_TEST_REDIS_URL") or None,
+        hold_sweep_seconds=0.3,  # expired cart holds come back within a test's patience
+        # Pickup expiry is tested through its handler with a clock days ahead; backorders
+        # are released on the availability feed, their periodic sweep kept out of the way
+        # of tests that count statements.
+        pickup_sweep_seconds=0,
+        backorder_sweep_seconds=3600,
         # Every anonymous test request comes from one address ("testclient"): per-IP
         # limits would make tests depend on their order. tests/api/test_request_limits.py
         # checks them with apps of their own.

@@ -13,6 +13,7 @@ from domain.inventory.ingest import update_path
 class MovementKind(Enum):
     SET = "set"  # an absolute count: its delta is what the count changed
     ADJUST = "adjust"  # a relative movement sent with an event id
+    SHIP = "ship"  # units that left with a shipment or a pickup handover (orders)
 
 
 class Movement(NamedTuple):

@@ -8,20 +8,26 @@ from datetime import datetime
 from domain.inventory.events import AvailabilityChanged
 from domain.inventory.feed import PositionChange, atp_deltas, kit_value, published_value
 from domain.inventory.model import InventoryView
+from domain.locations.model import Location
 from domain.ports import UnitOfWork
 
 
 async def publish_changes(
-    uow: UnitOfWork, changes: Sequence[PositionChange], now: datetime
+    uow: UnitOfWork,
+    changes: Sequence[PositionChange],
+    now: datetime,
+    locations: Mapping[int, Location] | None = None,
 ) -> None:
-    """Move the channel sums by what changed and emit an event where published ATP moved."""
+    """Move the channel sums by what changed and emit an event where published ATP moved.
+    `locations` (every location by id) spares the read when the caller has them already."""
     changes = [c for c in changes if c.old_available != c.new_available]
     if not changes:
         return
     views = await uow.channel_atp.views()
     if not views:
         return
-    locations = {location.id: location for location in await uow.locations.all()}
+    if locations is None:
+        locations = {location.id: location for location in await uow.locations.all()}
     by_channel = {view.channel_id: (view, code) for view, code in views}
     deltas = atp_deltas(changes, [view for view, _ in views], locations)
     if not deltas:

@@ -61,6 +61,7 @@ class Cart:
     reserved_until: datetime | None = None
     next_line_number: int = 1
     completed: bool = False
+    order_id: str | None = None  # the order it became, once checked out
 
     def line(self, line_id: str) -> CartLine | None:
         return next((line for line in self.lines if line.id == line_id), None)

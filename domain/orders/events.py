@@ -34,6 +34,9 @@ class OrderStatusChanged(OrderEvent):
     topic: ClassVar[str] = "orders"
     previous_status: OrderStatus | None
     status: OrderStatus
+    # Where the order has (or had) work: a location-bound subscriber sees the order's status
+    # when its location is among them, without reading the order back.
+    location_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

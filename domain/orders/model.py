@@ -243,6 +243,7 @@ def refresh_status(order: Order, at: datetime, actor: str | None, effects: Effec
                 actor=actor,
                 previous_status=previous,
                 status=new,
+                location_codes=location_codes(order),
             )
         )
     payment = order.payment
@@ -255,6 +256,11 @@ def refresh_status(order: Order, at: datetime, actor: str | None, effects: Effec
     ):
         order.authorization_released = True
         effects.payments.append(ReleaseAuthorization())
+
+
+def location_codes(order: Order) -> tuple[str, ...]:
+    """Every location that has or had work for the order, in first-assigned order."""
+    return tuple(dict.fromkeys(f.location_code for f in order.fulfillments))
 
 
 def pending_captures(effects: Effects) -> Decimal:

@@ -24,6 +24,7 @@ from domain.orders.model import (
     OrderLine,
     OrderTotals,
     fulfillment_event,
+    location_codes,
     record,
 )
 from domain.orders.plan import SourcingPlan
@@ -127,6 +128,7 @@ def place_order(
             actor=new.actor,
             previous_status=None,
             status=order.status,
+            location_codes=location_codes(order),
         ),
     )
     order.events.insert(

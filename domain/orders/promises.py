@@ -121,6 +121,18 @@ def _delivery(
     return tuple(result)
 
 
+def delivery_promises(
+    lines: Sequence[SourcingLine],
+    plan: SourcingPlan,
+    stock: StockSnapshot,
+    options: Sequence[DeliveryOptionConfig],
+    destination: Address | None,
+    now: datetime,
+) -> tuple[DeliveryPromise, ...]:
+    """The options offered for a plan already made (checkout sources once, under locks)."""
+    return _delivery(lines, plan, stock, options, destination, now)
+
+
 def _km(location: Location, to: GeoPoint | None) -> float | None:
     return None if to is None or location.geo is None else distance_km(location.geo, to)
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import Enum
 
 from domain.access import Actor
+from domain.customers.model import email_errors, normalize_email
 from domain.errors import FieldError, forbidden, invalid
 from domain.validation import CODE_LENGTH, NAME_LENGTH, text
 
@@ -65,6 +66,7 @@ class ApiToken:
     channel: str | None
     location: str | None
     created_at: datetime
+    customer: str | None = None  # customer tokens: the shopper's normalized e-mail
     revoked_at: datetime | None = None
 
     def has_scope(self, scope: str) -> bool:
@@ -80,6 +82,11 @@ class CreateToken:
     scopes: tuple[str, ...]
     channel: str | None = None
     location: str | None = None
+    customer: str | None = None  # customer tokens only: the shopper's e-mail
+
+    @property
+    def customer_email(self) -> str | None:
+        return normalize_email(self.customer) if self.customer is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +132,15 @@ def validate_token(cmd: CreateToken, base: tuple[str, ...] = ("input",)) -> list
         errors.append(invalid((*base, "channel"), "A storefront token is bound to a channel."))
     if kind in (TokenKind.STOREFRONT, TokenKind.CUSTOMER) and cmd.location is not None:
         errors.append(invalid((*base, "location"), f"A {kind.value} token has no location."))
+    if kind is TokenKind.CUSTOMER:
+        if cmd.customer is None:
+            errors.append(
+                invalid((*base, "customer"), "A customer token is bound to one shopper's e-mail.")
+            )
+        else:
+            errors.extend(email_errors(cmd.customer, (*base, "customer")))
+    elif cmd.customer is not None:
+        errors.append(invalid((*base, "customer"), "Only a customer token names a customer."))
     return errors
 
 
@@ -134,7 +150,8 @@ def escalation_errors(
     """A token mints only tokens holding a subset of its scopes, bound the same or narrower.
 
     A channel-bound minter may bind the new token to its channel only; a location-bound
-    one to its location only; an unbound minter (or the system) may bind as it likes.
+    one to its location only; a customer-bound one to its shopper only; an unbound minter
+    (or the system) may bind as it likes.
     """
     errors = [
         forbidden(
@@ -157,6 +174,13 @@ def escalation_errors(
                 (*base, "location"),
                 f"A token bound to location {minter.location!r} "
                 "mints tokens bound to that location only.",
+            )
+        )
+    if minter.customer is not None and cmd.customer_email != minter.customer:
+        errors.append(
+            forbidden(
+                (*base, "customer"),
+                "A customer token mints tokens bound to its own shopper only.",
             )
         )
     return errors

@@ -39,6 +39,7 @@ class SqlTokenRepository:
                     location_id=location_id,
                     secret_hash=secret_hash,
                     created_at=created_at,
+                    customer_email=cmd.customer_email,
                 )
                 .returning(api_tokens.c.id)
             )
@@ -51,6 +52,7 @@ class SqlTokenRepository:
             cmd.channel,
             cmd.location,
             created_at,
+            cmd.customer_email,
         )
 
     async def by_id(self, token_id: int) -> ApiToken | None:

@@ -31,6 +31,7 @@ from starlette.testclient import TestClient
 
 from domain.validation import MAX_INT, MAX_QUANTITY
 from tests import factories
+from tests.api.test_availability import stock
 from tests.conftest import Api, unique
 from tests.state import fingerprint
 
@@ -152,6 +153,8 @@ def refused(payload: dict[str, Any]) -> bool:
 
 
 SCHEMA: Any = None
+ORDER_PLACE = """mutation($input: OrderPlaceInput!) { orderPlace(input: $input) {
+  order { id lines { id } fulfillments { id } } userErrors { field code } } }"""
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +165,25 @@ def generator(api: Api, client: TestClient) -> Generator:
     location = factories.location(api)
     skus = factories.product(api, skus=2, prices={channel: "10"})
     factories.view(api, channel, [location])
+    stock(api, skus[0], {location: 50})
+    # An order, so that operations on orders reach their rules, not only NOT_FOUND.
+    order = api(
+        ORDER_PLACE,
+        {
+            "input": {
+                "channel": channel,
+                "lines": [{"sku": skus[0], "quantity": 3}],
+                "shippingAddress": {
+                    "line1": "1 Main St",
+                    "city": "Boston",
+                    "postalCode": "02101",
+                    "country": "US",
+                },
+                "deliveryOption": "standard",
+                "payment": {"gateway": "test", "token": "tok_ok"},
+            }
+        },
+    )["orderPlace"]["order"]
     victim = api(  # a token the fuzzer may really revoke (never the admin's own)
         factories.TOKEN,
         {"input": {"name": unique("victim"), "kind": "admin", "scopes": ["catalog:read"]}},
@@ -176,7 +198,13 @@ def generator(api: Api, client: TestClient) -> Generator:
             "kind": ["admin", "storefront", "partner", "customer"],
             "scope": ["catalog:read", "inventory:write", "finance:read"],
             "eventId": [unique("e")],
-            "id": [victim, "QXBpVG9rZW46OTk5OTk5OTk5OTk5OTk5OTk5OQ"],  # ...and an id past Int
+            # ...and an id past Int
+            "id": [victim, "QXBpVG9rZW46OTk5OTk5OTk5OTk5OTk5OTk5OQ", order["id"]]
+            + [f["id"] for f in order["fulfillments"]],
+            "orderId": [order["id"]],
+            "lineId": [line["id"] for line in order["lines"]],
+            "carrier": ["UPS"],
+            "pickupCode": ["123456"],
         }
     )
 
@@ -192,6 +220,31 @@ MUTATIONS = [
     "incomingSupplyAdd",
     "apiTokenCreate",
     "apiTokenRevoke",
+    # Orders (orders-core)
+    "cartCreate",
+    "cartLinesAdd",
+    "cartLineUpdate",
+    "cartShippingAddressSet",
+    "cartCouponApply",
+    "cartReserve",
+    "cartComplete",
+    "orderPlace",
+    "channelOrderSettingsSet",
+    # Operations on placed orders (orders-ops)
+    "orderCancel",
+    "orderLineCancel",
+    "orderShippingAddressUpdate",
+    "orderHold",
+    "orderRelease",
+    "orderAppease",
+    "fulfillmentAccept",
+    "fulfillmentReject",
+    "fulfillmentPick",
+    "fulfillmentPack",
+    "fulfillmentShip",
+    "fulfillmentReadyForPickup",
+    "fulfillmentPickedUp",
+    "fulfillmentPickupCodeReissue",
 ]
 
 

@@ -16,9 +16,11 @@ from domain.events import DomainEvent, RaisedEvents
 from domain.ports import UnitOfWork
 from persistence.outbox import outbox_rows
 from tests.unit.handlers.fakes.catalog import FakeCatalog, FakeCatalogBulk
+from tests.unit.handlers.fakes.customers import FakeCustomers
 from tests.unit.handlers.fakes.idempotency import FakeIdempotencyStore
 from tests.unit.handlers.fakes.inventory import FakeChannelAtp, FakeInventory
 from tests.unit.handlers.fakes.locations import FakeLocations
+from tests.unit.handlers.fakes.orders import FakeCarts, FakeChannelSettings, FakeOrders, FakeStock
 from tests.unit.handlers.fakes.tokens import FakeTokens
 
 
@@ -31,6 +33,11 @@ class FakeUnitOfWork:
         self.inventory = FakeInventory()
         self.channel_atp = FakeChannelAtp(self.catalog, self.inventory)
         self.idempotency = FakeIdempotencyStore()
+        self.carts = FakeCarts()
+        self.orders = FakeOrders()
+        self.stock = FakeStock(self.catalog, self.inventory, self.channel_atp, self.orders)
+        self.channel_settings = FakeChannelSettings(self.catalog)
+        self.customers = FakeCustomers()
         self.events = RaisedEvents()
         self.commits = 0
         self.published: list[DomainEvent] = []  # committed events, in order
@@ -46,6 +53,11 @@ class FakeUnitOfWork:
             self.inventory,
             self.channel_atp,
             self.idempotency,
+            self.carts,
+            self.orders,
+            self.stock,
+            self.channel_settings,
+            self.customers,
         ]
 
     def _save(self) -> None:
