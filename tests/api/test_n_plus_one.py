@@ -101,6 +101,7 @@ ORDER_PAGE = """query($channel: String!, $first: Int!) {
     payments { status authorized { amount } } history { type actor } } } } }"""
 
 
+@pytest.mark.single_execution
 def test_a_page_of_orders_with_their_parts_costs_the_same_whatever_its_size(
     api: Api, client: TestClient
 ) -> None:
