@@ -18,6 +18,7 @@ from domain.customers.ports import CustomerPorts
 from domain.events import RaisedEvents
 from domain.idempotency import IdempotencyStore
 from domain.inventory.ports import InventoryPorts
+from domain.ledger.ports import LedgerPorts
 from domain.locations.ports import LocationPorts
 from domain.orders.ports import OrderPorts
 from domain.tokens.ports import TokenPorts
@@ -54,6 +55,7 @@ class UnitOfWork(
     TokenPorts,
     OrderPorts,
     CustomerPorts,
+    LedgerPorts,
     Transaction,
     Protocol,
 ):

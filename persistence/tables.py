@@ -500,3 +500,30 @@ order_number_sequences = Table(
     Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
     Column("last_number", BigInteger, nullable=False),
 )
+
+
+# ---------------------------------------------------------------- ledger (0007)
+# Append-only (docs/ledger.md): a correction is a reversing entry, one per entry at most.
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", Timestamp, nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("reference", String(64), nullable=False),
+    Column("memo", String(500), nullable=False),
+    Column("reverses", BigInteger, ForeignKey("journal_entries.id"), nullable=True, unique=True),
+    Index("ix_journal_entries_reference", "reference", "id"),
+)
+
+journal_lines = Table(
+    "journal_lines",
+    metadata,
+    Column("entry_id", BigInteger, ForeignKey("journal_entries.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("account", String(40), nullable=False),
+    Column("debit", Money, nullable=False),
+    Column("credit", Money, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Index("ix_journal_lines_currency_account", "currency", "account"),
+)

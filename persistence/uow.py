@@ -18,6 +18,7 @@ from persistence.repositories.channel_settings import SqlChannelSettingsReposito
 from persistence.repositories.customers import SqlCustomerRepository
 from persistence.repositories.idempotency import SqlIdempotencyStore
 from persistence.repositories.inventory import SqlInventoryRepository
+from persistence.repositories.ledger import SqlLedgerRepository
 from persistence.repositories.locations import SqlLocationRepository
 from persistence.repositories.orders import SqlOrderRepository
 from persistence.repositories.stock import SqlStockRepository
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     stock: SqlStockRepository
     channel_settings: SqlChannelSettingsRepository
     customers: SqlCustomerRepository
+    ledger: SqlLedgerRepository
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.stock = SqlStockRepository(conn, self.db)
         self.channel_settings = SqlChannelSettingsRepository(conn, self.db)
         self.customers = SqlCustomerRepository(conn, self.db)
+        self.ledger = SqlLedgerRepository(conn)
         return self
 
     async def commit(self) -> None:

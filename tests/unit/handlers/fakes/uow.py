@@ -19,6 +19,7 @@ from tests.unit.handlers.fakes.catalog import FakeCatalog, FakeCatalogBulk
 from tests.unit.handlers.fakes.customers import FakeCustomers
 from tests.unit.handlers.fakes.idempotency import FakeIdempotencyStore
 from tests.unit.handlers.fakes.inventory import FakeChannelAtp, FakeInventory
+from tests.unit.handlers.fakes.ledger import FakeLedger
 from tests.unit.handlers.fakes.locations import FakeLocations
 from tests.unit.handlers.fakes.orders import FakeCarts, FakeChannelSettings, FakeOrders, FakeStock
 from tests.unit.handlers.fakes.tokens import FakeTokens
@@ -38,6 +39,7 @@ class FakeUnitOfWork:
         self.stock = FakeStock(self.catalog, self.inventory, self.channel_atp, self.orders)
         self.channel_settings = FakeChannelSettings(self.catalog)
         self.customers = FakeCustomers()
+        self.ledger = FakeLedger()
         self.events = RaisedEvents()
         self.commits = 0
         self.published: list[DomainEvent] = []  # committed events, in order
@@ -58,6 +60,7 @@ class FakeUnitOfWork:
             self.stock,
             self.channel_settings,
             self.customers,
+            self.ledger,
         ]
 
     def _save(self) -> None:

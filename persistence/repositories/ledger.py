@@ -1,0 +1,106 @@
+"""The journal: entries appended in the caller's transaction, trails and sums in SQL."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from domain.ledger.accounts import Account
+from domain.ledger.model import JournalEntry, JournalLine, TrialBalance, TrialBalanceRow
+from domain.money import round_money
+from persistence.clock import aware
+from persistence.tables import journal_entries, journal_lines
+
+_e = journal_entries.c
+_l = journal_lines.c
+
+
+class SqlLedgerRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def append(self, entry: JournalEntry) -> JournalEntry:
+        result = await self.conn.execute(
+            insert(journal_entries)
+            .values(
+                at=entry.at,
+                event=entry.event,
+                reference=entry.reference,
+                memo=entry.memo,
+                reverses=entry.reverses,
+            )
+            .returning(_e.id)
+        )
+        entry_id = int(result.scalar_one())
+        await self.conn.execute(
+            insert(journal_lines),
+            [
+                {
+                    "entry_id": entry_id,
+                    "position": position,
+                    "account": line.account.value,
+                    "debit": line.debit,
+                    "credit": line.credit,
+                    "currency": line.currency,
+                }
+                for position, line in enumerate(entry.lines)
+            ],
+        )
+        return entry.with_id(entry_id)
+
+    async def trail(self, reference: str) -> list[JournalEntry]:
+        rows = await self.conn.execute(
+            select(journal_entries, _l.account, _l.debit, _l.credit, _l.currency)
+            .join(journal_lines, _l.entry_id == _e.id)
+            .where(_e.reference == reference)
+            .order_by(_e.id, _l.position)
+        )
+        return entries_from(rows)
+
+    async def trial_balance(self, currency: str) -> TrialBalance:
+        rows = await self.conn.execute(
+            select(_l.account, func.sum(_l.debit), func.sum(_l.credit))
+            .where(_l.currency == currency)
+            .group_by(_l.account)
+        )
+        zero = round_money(Decimal(0), currency)
+        sums = {
+            Account(account): (zero + Decimal(debit), zero + Decimal(credit))
+            for account, debit, credit in rows
+        }
+        ordered = sorted(sums.items(), key=lambda item: item[0].number)
+        table = tuple(TrialBalanceRow(account, d, c) for account, (d, c) in ordered)
+        return TrialBalance(
+            currency,
+            table,
+            sum((row.debit for row in table), zero),
+            sum((row.credit for row in table), zero),
+        )
+
+
+def entries_from(rows: Any) -> list[JournalEntry]:
+    """Entries from rows of (entry columns, account, debit, credit, currency), grouped by id
+    in the order the rows come."""
+    heads: dict[int, Any] = {}
+    lines: dict[int, list[JournalLine]] = defaultdict(list)
+    for row in rows:
+        heads.setdefault(row.id, row)
+        amount = (Decimal(row.debit), Decimal(row.credit))
+        debit, credit = (round_money(a, row.currency) for a in amount)
+        lines[row.id].append(JournalLine(Account(row.account), debit, credit, row.currency))
+    return [
+        JournalEntry(
+            aware(head.at),
+            head.event,
+            head.reference,
+            tuple(lines[entry_id]),
+            entry_id,
+            head.reverses,
+            head.memo,
+        )
+        for entry_id, head in heads.items()
+    ]
