@@ -57,7 +57,7 @@ class SqlLedgerRepository:
     async def trail(self, reference: str) -> list[JournalEntry]:
         rows = await self.conn.execute(
             select(journal_entries, _l.account, _l.debit, _l.credit, _l.currency)
-            .join(journal_lines, _l.entry_id == _e.id)
+            .outerjoin(journal_lines, _l.entry_id == _e.id)
             .where(_e.reference == reference)
             .order_by(_e.id, _l.position)
         )
@@ -86,11 +86,13 @@ class SqlLedgerRepository:
 
 def entries_from(rows: Any) -> list[JournalEntry]:
     """Entries from rows of (entry columns, account, debit, credit, currency), grouped by id
-    in the order the rows come."""
+    in the order the rows come; an entry without lines comes as one row without an account."""
     heads: dict[int, Any] = {}
     lines: dict[int, list[JournalLine]] = defaultdict(list)
     for row in rows:
         heads.setdefault(row.id, row)
+        if row.account is None:
+            continue  # an entry without lines (outer join)
         amount = (Decimal(row.debit), Decimal(row.credit))
         debit, credit = (round_money(a, row.currency) for a in amount)
         lines[row.id].append(JournalLine(Account(row.account), debit, credit, row.currency))
