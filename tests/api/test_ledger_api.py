@@ -165,7 +165,8 @@ def test_pages_continue_after_the_cursor_and_node_reads_an_entry(api: Api) -> No
     order = shop.place([(shop.skus[0], 1)])
     assert shop.care("cancel", id=order["id"], reason="no")["userErrors"] == []
     first = api(TRAIL, {"reference": order["number"], "first": 1})["journalEntries"]
-    assert first["totalCount"] == 2 and first["pageInfo"]["hasNextPage"] is True
+    assert first["totalCount"] == 2
+    assert first["pageInfo"]["hasNextPage"] is True
     rest = api(
         TRAIL, {"reference": order["number"], "first": 1, "after": first["pageInfo"]["endCursor"]}
     )["journalEntries"]
