@@ -6,9 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from starlette.testclient import TestClient
+
 from tests import factories
 from tests.api.floor import Floor, at, floor
 from tests.api.test_availability import stock
+from tests.api.test_n_plus_one import counting
 from tests.conftest import Api, unique
 
 LINES = "lines { account accountNumber debit credit currency }"
@@ -220,3 +224,20 @@ def test_only_unbound_finance_tokens_read_the_books(api: Api) -> None:
                 "FORBIDDEN"
             )
             assert caller(NODE_ID, {"id": entry_id})["node"] is None, who
+
+
+@pytest.mark.single_execution
+def test_a_page_of_entries_with_their_lines_is_one_statement(api: Api, client: TestClient) -> None:
+    shop = floor(api, {"0": {"lille": 60}})
+    for _ in range(30):  # 30 orders, 2 entries each: at least 60 entries
+        order = shop.place([(shop.skus[0], 1)])
+        assert shop.care("cancel", id=order["id"], reason="test")["userErrors"] == []
+    counts = {}
+    for first in (5, 50):
+        with counting(client) as statements:
+            found = api(TRAIL, {"first": first})["journalEntries"]
+        assert len(found["edges"]) == first
+        assert all(edge["node"]["lines"] for edge in found["edges"])
+        counts[first] = len(statements)
+    print(f"SQL statements for journalEntries(first: 5) = {counts[5]}, (first: 50) = {counts[50]}")
+    assert counts[5] == counts[50] == 2  # the page with its lines, and totalCount
