@@ -59,13 +59,19 @@ def gl_records(batch_id: int, entries: Iterable[JournalEntry]) -> Iterator[dict[
             }
 
 
-def render(records: Sequence[dict[str, str]], fmt: str) -> bytes:
+def header(fmt: str) -> bytes:
+    """What a file starts with: the CSV header row; nothing for JSON Lines."""
+    return render_records([], fmt, with_header=True) if fmt == "csv" else b""
+
+
+def render_records(records: Sequence[dict[str, str]], fmt: str, with_header: bool = False) -> bytes:
     """CSV (RFC 4180: header, CRLF, quoted when needed) or JSON Lines (keys in column
-    order, UTF-8, LF)."""
+    order, UTF-8, LF). Chunks rendered one after the other concatenate to the whole file."""
     if fmt == "csv":
         out = io.StringIO(newline="")
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
+        if with_header:
+            writer.writeheader()
         writer.writerows(records)
         return out.getvalue().encode()
     if fmt == "jsonl":
@@ -76,7 +82,26 @@ def render(records: Sequence[dict[str, str]], fmt: str) -> bytes:
     raise ValueError(f"unknown format {fmt!r}")
 
 
+def render(records: Sequence[dict[str, str]], fmt: str) -> bytes:
+    """A whole file."""
+    return header(fmt) + render_records(records, fmt)
+
+
+class Checksum:
+    """SHA-256 of the batch's CSV rendering, fed chunk by chunk: what the batch holds,
+    whatever format a run writes it in."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256(header("csv"))
+
+    def add(self, records: Sequence[dict[str, str]]) -> None:
+        self._hash.update(render_records(records, "csv"))
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
 def checksum(records: Sequence[dict[str, str]]) -> str:
-    """SHA-256 of the batch's CSV rendering: what the batch holds, whatever format a run
-    writes it in."""
-    return hashlib.sha256(render(records, "csv")).hexdigest()
+    whole = Checksum()
+    whole.add(records)
+    return whole.hexdigest()

@@ -106,30 +106,45 @@ async def open_batch(
     return batch_id
 
 
-async def batch_entries(conn: AsyncConnection, batch_id: int) -> list[JournalEntry]:
-    """The entries a batch took, with their lines, in id order (one statement)."""
+async def batch_entries(
+    conn: AsyncConnection, batch_id: int, after_id: int, limit: int
+) -> list[JournalEntry]:
+    """Up to `limit` entries the batch took after `after_id`, with their lines, in id order
+    (one statement a chunk, so a month of entries streams in constant memory)."""
+    chunk = (
+        select(_m.entry_id.label("id"))
+        .where(_m.batch_id == batch_id, _m.entry_id > after_id)
+        .order_by(_m.entry_id)
+        .limit(limit)
+        .subquery()
+    )
     rows = await conn.execute(
         select(journal_entries, _l.account, _l.debit, _l.credit, _l.currency)
-        .join(ledger_export_entries, _m.entry_id == _e.id)
+        .join(chunk, chunk.c.id == _e.id)
         .outerjoin(journal_lines, _l.entry_id == _e.id)
-        .where(_m.batch_id == batch_id)
         .order_by(_e.id, _l.position)
     )
     return entries_from(rows)
 
 
 async def close_batch(
-    conn: AsyncConnection, batch_id: int, entries: list[JournalEntry], checksum: str
+    conn: AsyncConnection,
+    batch_id: int,
+    *,
+    entries: int,
+    lines: int,
+    first_entry_id: int | None,
+    last_entry_id: int | None,
+    checksum: str,
 ) -> None:
-    ids = [entry.id for entry in entries if entry.id is not None]
     await conn.execute(
         update(ledger_exports)
         .where(_b.id == batch_id)
         .values(
-            entries=len(ids),
-            lines=sum(len(entry.lines) for entry in entries),
-            first_entry_id=min(ids) if ids else None,
-            last_entry_id=max(ids) if ids else None,
+            entries=entries,
+            lines=lines,
+            first_entry_id=first_entry_id,
+            last_entry_id=last_entry_id,
             checksum=checksum,
         )
     )

@@ -23,6 +23,7 @@ from domain.ledger.recording import record
 from persistence.database import Database
 from persistence.uow import SqlUnitOfWork
 from server.cli import main as cli
+from server import ledger_export
 from server.ledger_export import ledger_batch
 from tests.conftest import run_cli, unique
 
@@ -77,8 +78,9 @@ def entry_ids(data: bytes) -> list[int]:
 
 
 def test_each_entry_is_exported_once_and_a_rerun_reproduces_the_file(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(ledger_export, "CHUNK", 2)  # batches stream in several chunks
     ref = unique("EXP")
     d1, d2, d3 = day(2001, 1), day(2001, 2), day(2001, 3)
     first = post_on(database_url, d1, "10.00", ref, hour=0)
