@@ -22,8 +22,8 @@ from domain.ledger.postings import Appeased, PaymentAuthorized, PaymentCaptured,
 from domain.ledger.recording import record
 from persistence.database import Database
 from persistence.uow import SqlUnitOfWork
-from server.cli import main as cli
 from server import ledger_export
+from server.cli import main as cli
 from server.ledger_export import ledger_batch
 from tests.conftest import run_cli, unique
 
