@@ -514,6 +514,7 @@ journal_entries = Table(
     Column("memo", String(500), nullable=False),
     Column("reverses", BigInteger, ForeignKey("journal_entries.id"), nullable=True, unique=True),
     Index("ix_journal_entries_reference", "reference", "id"),
+    Index("ix_journal_entries_at", "at"),  # the export's date range (0011)
 )
 
 journal_lines = Table(
@@ -526,4 +527,31 @@ journal_lines = Table(
     Column("credit", Money, nullable=False),
     Column("currency", String(3), nullable=False),
     Index("ix_journal_lines_currency_account", "currency", "account"),
+)
+
+# General-ledger export batches (docs/ledger.md, "Export"): the range asked for, what it
+# took, the checksum of its file; each entry belongs to at most one batch (its primary key).
+ledger_exports = Table(
+    "ledger_exports",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+    Column("starts_at", Timestamp, nullable=False),
+    Column("ends_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("first_entry_id", BigInteger, nullable=True),
+    Column("last_entry_id", BigInteger, nullable=True),
+    Column("checksum", String(64), nullable=False),
+    UniqueConstraint("date_from", "date_to", name="uq_ledger_exports_date_from"),
+)
+
+ledger_export_entries = Table(
+    "ledger_export_entries",
+    metadata,
+    Column("entry_id", BigInteger, ForeignKey("journal_entries.id"), primary_key=True),
+    Column("batch_id", BigInteger, ForeignKey("ledger_exports.id"), nullable=False),
+    Index("ix_ledger_export_entries_batch", "batch_id", "entry_id"),
 )

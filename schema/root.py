@@ -24,6 +24,7 @@ from resolvers.pagination import MAX_PAGE
 from schema.carts import Cart, CartMutation, CartQuery
 from schema.catalog import CatalogMutation, CatalogQuery, Channel, Product, Variant
 from schema.common import Info, Node
+from schema.finance import FinanceQuery, JournalEntry
 from schema.inventory import (
     InventoryMutation,
     InventoryQuery,
@@ -69,6 +70,7 @@ Query = merge_types(
         TokensQuery,
         CartQuery,
         OrdersQuery,
+        FinanceQuery,
     ),
 )
 Mutation = merge_types(
@@ -104,6 +106,7 @@ def build_schema(
             Order,
             Fulfillment,
             Customer,
+            JournalEntry,
         ],
         extensions=list(extensions),
     )

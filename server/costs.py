@@ -177,6 +177,32 @@ COSTS: dict[str, FieldCost] = {
     "Subscription.fulfillmentChanged": FieldCost(each=5 * STATEMENT),
     "OrderStatusEvent.order": ATTRIBUTE,
     "FulfillmentEvent.fulfillment": ATTRIBUTE,
+    # Finance: a page of entries with their lines is one statement (persistence/reads/
+    # ledger.py), the trial balance one GROUP BY; the rest is read with its parent.
+    "Query.journalEntries": FieldCost(each=STATEMENT),
+    "Query.trialBalance": FieldCost(each=STATEMENT),
+    "JournalEntryConnection.totalCount": FieldCost(each=STATEMENT),
+    "JournalEntry.at": ATTRIBUTE,
+    "JournalEntry.event": ATTRIBUTE,
+    "JournalEntry.reference": ATTRIBUTE,
+    "JournalEntry.memo": ATTRIBUTE,
+    "JournalEntry.reverses": ATTRIBUTE,
+    "JournalEntry.lines": ATTRIBUTE,
+    "JournalLine.account": ATTRIBUTE,
+    "JournalLine.accountNumber": ATTRIBUTE,
+    "JournalLine.accountTitle": ATTRIBUTE,
+    "JournalLine.debit": ATTRIBUTE,
+    "JournalLine.credit": ATTRIBUTE,
+    "JournalLine.currency": ATTRIBUTE,
+    "TrialBalance.currency": ATTRIBUTE,
+    "TrialBalance.rows": ATTRIBUTE,
+    "TrialBalance.totalDebit": ATTRIBUTE,
+    "TrialBalance.totalCredit": ATTRIBUTE,
+    "TrialBalanceRow.account": ATTRIBUTE,
+    "TrialBalanceRow.accountNumber": ATTRIBUTE,
+    "TrialBalanceRow.debit": ATTRIBUTE,
+    "TrialBalanceRow.credit": ATTRIBUTE,
+    "TrialBalanceRow.balance": ATTRIBUTE,
 }
 
 
