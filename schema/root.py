@@ -41,6 +41,7 @@ from schema.orders import (
     OrdersQuery,
 )
 from schema.policy import AUTHENTICATED, PUBLIC, guard
+from schema.returns import Return, ReturnsMutation
 from schema.tokens import TokensMutation, TokensQuery
 
 
@@ -82,6 +83,7 @@ Mutation = merge_types(
         OrdersMutation,
         OrderCareMutation,
         FulfillmentOpsMutation,
+        ReturnsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (InventorySubscription, OrdersSubscription))
@@ -104,6 +106,7 @@ def build_schema(
             Order,
             Fulfillment,
             Customer,
+            Return,
         ],
         extensions=list(extensions),
     )
