@@ -36,6 +36,8 @@ class SqlLedgerRepository:
             .returning(_e.id)
         )
         entry_id = int(result.scalar_one())
+        if not entry.lines:
+            return entry.with_id(entry_id)  # an event worth nothing (e.g. items without cost)
         await self.conn.execute(
             insert(journal_lines),
             [
