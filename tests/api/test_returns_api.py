@@ -222,8 +222,12 @@ def test_who_may_return_receive_and_refund(api: Api) -> None:
     sku = shop.skus[0]
     order = shipped_order(shop, [(sku, 2)])
     line = order["lines"][0]["id"]
-    ann = shop.token("customer", ["orders:read", "returns:write", "catalog:read"], customer="ann@example.com")
-    bob = shop.token("customer", ["orders:read", "returns:write", "catalog:read"], customer="bob@example.com")
+    ann = shop.token(
+        "customer", ["orders:read", "returns:write", "catalog:read"], customer="ann@example.com"
+    )
+    bob = shop.token(
+        "customer", ["orders:read", "returns:write", "catalog:read"], customer="bob@example.com"
+    )
     other_channel = shop.token(
         "partner", ["orders:read", "returns:write", "catalog:read"], channel=factories.channel(api)
     )
@@ -246,7 +250,9 @@ def test_who_may_return_receive_and_refund(api: Api) -> None:
     assert errors(receive(other_channel, ret, shop.lille, [(line, 1, "RESTOCK")])) == [
         (["id"], "NOT_FOUND")
     ]
-    store = shop.token("partner", ["orders:read", "returns:write", "catalog:read"], location=shop.store)
+    store = shop.token(
+        "partner", ["orders:read", "returns:write", "catalog:read"], location=shop.store
+    )
     assert errors(receive(store, ret, shop.lille, [(line, 1, "RESTOCK")])) == [
         (["location"], "FORBIDDEN")
     ]
