@@ -8,10 +8,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from starlette.testclient import TestClient
+
 from tests import factories
 from tests.api.floor import ERRORS, Floor, at, floor
 from tests.api.test_availability import availability
 from tests.api.test_inventory_ingest import SET
+from tests.api.test_n_plus_one import counting
 from tests.api.test_order_care_api import shipped
 from tests.conftest import Api
 
@@ -282,3 +286,28 @@ def test_late_count_keeps_a_restocked_return(api: Api) -> None:
     update = {"sku": sku, "location": shop.lille, "onHand": 4, "asOf": counted_at}
     assert api(SET, {"updates": [update]})["inventorySet"]["userErrors"] == []
     assert shop.positions(sku)[shop.lille][0] == 5
+
+
+RETURNS_PAGE = """query($channel: String!, $first: Int!) {
+  orders(filter: {channel: $channel}, first: $first) { edges { node { number
+    returns { id status location { code } } } } } }"""
+
+
+@pytest.mark.single_execution
+def test_returns_of_a_page_of_orders_cost_the_same_whatever_its_size(
+    api: Api, client: TestClient
+) -> None:
+    shop = floor(api, {"0": {"lille": 40}})
+    for _ in range(12):
+        order = shipped_order(shop, [(shop.skus[0], 1)])
+        assert errors(create(api, order, [(0, 1)], location=shop.store)) == []
+    counts = {}
+    for first in (3, 12):
+        with counting(client) as statements:
+            result = api(RETURNS_PAGE, {"channel": shop.channel, "first": first})
+        edges = result["orders"]["edges"]
+        assert len(edges) == first
+        assert all(len(e["node"]["returns"]) == 1 for e in edges)
+        counts[first] = len(statements)
+    print(f"SQL statements for orders with returns (first: 3) = {counts[3]}, (12) = {counts[12]}")
+    assert counts[3] == counts[12]
