@@ -11,6 +11,7 @@ import pytest
 
 from domain.access import Actor
 from domain.errors import DomainError, ErrorCode
+from domain.inventory.events import AvailabilityChanged
 from domain.inventory.movements import MovementKind
 from domain.ledger.model import trial_balance
 from domain.locations.model import CreateLocation, LocationKind
@@ -30,7 +31,13 @@ from domain.returns.model import Disposition, ExchangeLine, Return, ReturnStatus
 from domain.returns.rules import CreateReturn, ReceiptLine, ReceiveReturn, ReturnLineRequest
 from tests.unit.handlers.fakes.uow import FakeUnitOfWork
 from tests.unit.handlers.order_ops_world import STAFF, Gateways, at, placed, unchanged
-from tests.unit.handlers.order_world import NOW, position, run, world
+from tests.unit.handlers.order_world import (
+    NOW,
+    assert_channel_sums_recompute,
+    position,
+    run,
+    world,
+)
 
 LATER = NOW + timedelta(hours=2)
 RETURN_AT = NOW + timedelta(days=3)
@@ -142,7 +149,12 @@ def test_restock_discard_and_vendor_return_on_receipt() -> None:
     assert position(uow, "A", "par").on_hand == 0
     # Bought online, returned in store: the store never stocked A (its position is created).
     ret = create(uow, gateways, order, 3, location="par")
+    uow.published.clear()
     received = receive(uow, order, ret, [(2, Disposition.RESTOCK)], location="par")
+    # The feed: 1 left in Lille after the shipment, 2 back in the store.
+    feed = [(e.sku, e.available) for e in uow.published if isinstance(e, AvailabilityChanged)]
+    assert feed == [("A", 3)]
+    assert_channel_sums_recompute(uow)
     assert received.status is ReturnStatus.RECEIVED
     assert received.lines[0].received == 2
     assert position(uow, "A", "par").on_hand == 2
