@@ -17,6 +17,7 @@ from tests.api.test_availability import availability
 from tests.api.test_inventory_ingest import SET
 from tests.api.test_n_plus_one import counting
 from tests.api.test_order_care_api import shipped
+from tests.api.test_order_feeds import STATUS, next_status, subscribed
 from tests.conftest import Api
 
 RETURN = """id status location { code } createdAt refund { amount currency }
@@ -311,3 +312,21 @@ def test_returns_of_a_page_of_orders_cost_the_same_whatever_its_size(
         counts[first] = len(statements)
     print(f"SQL statements for orders with returns (first: 3) = {counts[3]}, (12) = {counts[12]}")
     assert counts[3] == counts[12]
+
+
+def test_the_shopper_follows_its_return_on_order_status_changed(
+    api: Api, client: TestClient
+) -> None:
+    shop = floor(api)
+    order = shipped_order(shop, [(shop.skus[0], 1)])
+    line = order["lines"][0]["id"]
+    shopper = shop.token(
+        "customer", ["orders:read", "returns:write", "catalog:read"], customer="ann@example.com"
+    )
+    with subscribed(client, shopper.secret or "", STATUS, {"id": order["id"]}) as ws:
+        ret = create(shopper, order, [(0, 1)])["return"]
+        assert errors(receive(api, ret, shop.lille, [(line, 1, "DISCARD")])) == []
+        assert errors(api(REFUND, {"id": ret["id"]})["returnRefund"]) == []
+        # A return leaves the order's status as it is; each step is pushed all the same.
+        for _ in range(3):
+            assert next_status(ws) == (order["id"], "SHIPPED", "SHIPPED")
