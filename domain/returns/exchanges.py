@@ -8,6 +8,10 @@ when the return is refunded that much goes to STORE_CREDIT and only the rest bac
 shopper (`settle_refund(exchange_credit=...)`): a cheaper replacement refunds the
 difference. A dearer one would need the difference collected, which returnCreate has no
 payment input for yet: it is refused (INVALID on exchangeSkus) - docs/returns.md.
+
+The replacement order is placed ON_HOLD until the return is received (`release_exchange`,
+called by the receipt): nothing ships against goods that may never come back. Staff who
+want an advance exchange release it themselves (orderRelease).
 """
 
 from __future__ import annotations
@@ -17,15 +21,19 @@ from datetime import datetime
 
 from domain.access import Actor
 from domain.errors import DomainError, FieldError, invalid
+from domain.orders import care
 from domain.orders.commands import OrderLineRequest, PlaceOrder
 from domain.orders.handlers.checkout import Authorization, Gateways, place
+from domain.orders.handlers.operations import finish
 from domain.orders.handlers.place import _direct_checkout
+from domain.orders.lifecycle import HOLDABLE
 from domain.orders.model import Order
 from domain.ports import UnitOfWork
 from domain.returns.model import OrderSnapshot, Return
 from domain.returns.refunds import estimate_for_request, exchange_difference
 
 FIELD = ("input", "exchangeSkus")
+HOLD_REASON = "Exchange: waits for the returned units of order"
 
 
 def _as_exchange_path(error: FieldError) -> FieldError:
@@ -72,4 +80,18 @@ async def place_exchange(
                 )
             ]
         )
+    if exchange.status in HOLDABLE:
+        care.hold(exchange, f"{HOLD_REASON} {order.number}", now, actor.name)
+        await finish(uow, exchange)
     return exchange
+
+
+async def release_exchange(uow: UnitOfWork, ret: Return, actor: Actor, now: datetime) -> None:
+    """The returned goods arrived: the replacement order may go (if still held for them)."""
+    if ret.exchange_order_id is None:
+        return
+    exchange = await uow.orders.get(ret.exchange_order_id, for_update=True)
+    if exchange is None or not (exchange.hold_reason or "").startswith(HOLD_REASON):
+        return  # released by staff already, or held since for another reason
+    care.release(exchange, now, actor.name)
+    await finish(uow, exchange)

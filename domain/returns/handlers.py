@@ -23,7 +23,7 @@ from domain.payments.model import record_refund
 from domain.payments.ports import GatewayOutcome
 from domain.ports import UnitOfWork
 from domain.proration import zero
-from domain.returns.exchanges import place_exchange
+from domain.returns.exchanges import place_exchange, release_exchange
 from domain.returns.model import Disposition, Return, ReturnStatus
 from domain.returns.refunds import refund_for_return, settle_refund
 from domain.returns.restock import restock
@@ -157,6 +157,7 @@ async def receive(
             for line in arrived
             if line.disposition is not None
         )
+        await release_exchange(uow, received, actor, now)
         announce(
             order,
             received,

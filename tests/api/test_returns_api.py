@@ -22,7 +22,7 @@ from tests.conftest import Api
 
 RETURN = """id status location { code } createdAt refund { amount currency }
   lines { orderLineId sku quantity quantityReceived reason disposition }
-  exchangeOrder { id number lines { sku quantity } total { amount } }
+  exchangeOrder { id number status lines { sku quantity } total { amount } }
   order { id }"""
 CREATE = f"""mutation($input: ReturnCreateInput!) {{
   returnCreate(input: $input) {{ return {{ {RETURN} }} {ERRORS} }} }}"""
@@ -205,7 +205,12 @@ def test_exchange_places_a_linked_order_and_refunds_the_difference(api: Api) -> 
     replacement = ret["exchangeOrder"]
     assert replacement["lines"] == [{"sku": cheap, "quantity": 1}]
     assert shop.positions(cheap)[shop.lille][1] == 1  # allocated like any order
+    assert replacement["status"] == "ON_HOLD"  # until the returned goods arrive
     assert errors(receive(api, ret, shop.lille, [(line, 1, "RESTOCK")])) == []
+    released = shop.order(replacement["id"])
+    assert released is not None
+    assert released["status"] == "CONFIRMED"
+    assert "RELEASED" in [h["type"] for h in released["history"]]
     refunded = api(REFUND, {"id": ret["id"]})["returnRefund"]
     assert errors(refunded) == []
     value = Decimal(refunded["return"]["refund"]["amount"])

@@ -24,6 +24,7 @@ from domain.orders.commands import (
 )
 from domain.orders.events import OrderStatusChanged
 from domain.orders.handlers import fulfillment as ops
+from domain.orders.lifecycle import OrderStatus
 from domain.orders.model import Order
 from domain.payments.model import PaymentStatus
 from domain.returns import handlers as h
@@ -249,7 +250,11 @@ def test_exchange_places_a_linked_order_cheaper_or_equal_only() -> None:
     assert exchange is not None
     assert [(line.sku, line.quantity) for line in exchange.lines] == [("B", 1)]
     assert position(uow, "B", "lil").allocated == 1
+    assert exchange.status is OrderStatus.ON_HOLD  # nothing ships before the goods are back
     receive(uow, order, ret, [(1, Disposition.RESTOCK)])
+    released = run(uow.orders.get(ret.exchange_order_id))
+    assert released is not None
+    assert (released.status, released.hold_reason) == (OrderStatus.CONFIRMED, None)
     paid, refunded = run(h.refund(ret.id or 0, STAFF, uow, gateways, RETURN_AT))
     assert paid.payment is not None
     assert refunded.refund is not None
