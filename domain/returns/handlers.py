@@ -124,40 +124,10 @@ async def receive(
             )
         others = [r for r in await uow.returns.of_order(order.id) if r.id != return_id]
         hold_returned_units(order, [*others, received])
-        arrived = [line for line in received.lines if line.received and line.disposition]
-        if found is not None:
-            back = {
-                line.sku: line.received or 0
-                for line in arrived
-                if line.disposition is Disposition.RESTOCK
-            }
-            await restock(uow, found.id, back, f"return:{return_id}", now)
-        costs = await unit_costs(uow, [line.sku for line in arrived])
-        await uow.ledger.append(
-            post(
-                ReturnReceived(
-                    reference=order.number,
-                    currency=order.currency,
-                    at=now,
-                    lines=tuple(
-                        ReceivedLine(
-                            line.sku,
-                            line.received or 0,
-                            costs.get(line.sku, Decimal(0)),
-                            line.disposition,
-                        )
-                        for line in arrived
-                        if line.disposition is not None
-                    ),
-                )
-            )
-        )
-        summary = ", ".join(
-            f"{line.received} x {line.sku} {line.disposition.value}"
-            for line in arrived
-            if line.disposition is not None
-        )
+        # The exchange order's row before any position: the lock order of orders/ports.py.
         await release_exchange(uow, received, actor, now)
+        assert found is not None  # receive_return refused an unknown location
+        summary = await _book_in(uow, order, received, found.id, now)
         announce(
             order,
             received,
@@ -168,6 +138,28 @@ async def receive(
         await finish(uow, order)
         await uow.commit()
     return order, received
+
+
+async def _book_in(
+    uow: UnitOfWork, order: Order, received: Return, location_id: int, now: datetime
+) -> str:
+    """Restocked units back into the location's onHand; every arrived unit's cost out of
+    COGS to where it went (ledger). Returns what arrived, for the order's history."""
+    arrived = [
+        (line, line.disposition)
+        for line in received.lines
+        if line.received and line.disposition is not None
+    ]
+    back = {line.sku: line.received or 0 for line, d in arrived if d is Disposition.RESTOCK}
+    await restock(uow, location_id, back, f"return:{received.id}", now)
+    costs = await unit_costs(uow, [line.sku for line, _ in arrived])
+    lines = tuple(
+        ReceivedLine(line.sku, line.received or 0, costs.get(line.sku, Decimal(0)), d)
+        for line, d in arrived
+    )
+    event = ReturnReceived(reference=order.number, currency=order.currency, at=now, lines=lines)
+    await uow.ledger.append(post(event))
+    return ", ".join(f"{line.received} x {line.sku} {d.value}" for line, d in arrived)
 
 
 async def refund(
