@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from domain.customers.model import Customer
 from domain.errors import DomainError, not_found
 from domain.locations.model import Location
+from domain.orders.commands import PaymentDetails
 from domain.orders.model import Order
 from domain.returns import handlers
 from domain.returns.model import Disposition, ExchangeLine, Return
@@ -116,7 +117,9 @@ async def return_create(ctx: Context, data: ReturnCreateInput) -> Result[Return]
     async def run() -> tuple[Order, Return]:
         if order_key is None:
             raise _not_found(("input", "orderId"), "order")
-        cmd = handlers.CreateReturnFor(order_key, request)
+        payment = data.payment
+        paid = PaymentDetails(payment.gateway, payment.token) if payment is not None else None
+        cmd = handlers.CreateReturnFor(order_key, request, paid)
         return await handlers.create_return(cmd, ctx.actor, ctx.uow(), ctx.gateways, ctx.started)
 
     return await _run(ctx, run)

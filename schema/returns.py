@@ -18,9 +18,10 @@ from schema.locations import Location
 from schema.policy import PUBLIC, guard, needs
 
 if TYPE_CHECKING:
-    from schema.orders import Order
+    from schema.orders import Order, PaymentInput
 
 OrderRef = Annotated["Order", strawberry.lazy("schema.orders")]
+PaymentRef = Annotated["PaymentInput", strawberry.lazy("schema.orders")]
 ReturnStatus = strawberry.enum(DomainReturnStatus, name="ReturnStatus")
 ReturnDisposition = strawberry.enum(Disposition, name="ReturnDisposition")
 # Reading returns: whoever reads the order (a customer token holds orders:read), and the
@@ -130,6 +131,11 @@ class ReturnCreateInput:
         default=None, description="Where the customer brings it; null: mail-back."
     )
     exchange_skus: list[ExchangeLineInput] | None = None
+    payment: PaymentRef | None = strawberry.field(
+        default=None,
+        description="Pays a replacement dearer than the returned units (exchangeSkus): it "
+        "authorizes the replacement order's total, and the return is refunded in full.",
+    )
 
 
 @strawberry.input

@@ -16,6 +16,7 @@ from decimal import Decimal
 from domain.access import Actor
 from domain.errors import DomainError, ErrorCode, forbidden
 from domain.ledger.postings import ReceivedLine, Refunded, ReturnReceived, post
+from domain.orders.commands import PaymentDetails
 from domain.orders.handlers.checkout import Gateways
 from domain.orders.handlers.operations import finish, order_for
 from domain.orders.model import Order
@@ -23,7 +24,7 @@ from domain.payments.model import record_refund
 from domain.payments.ports import GatewayOutcome
 from domain.ports import UnitOfWork
 from domain.proration import zero
-from domain.returns.exchanges import place_exchange, release_exchange
+from domain.returns.exchanges import exchange_credit, place_exchange, release_exchange
 from domain.returns.model import Disposition, Return, ReturnStatus
 from domain.returns.refunds import refund_for_return, settle_refund
 from domain.returns.restock import restock
@@ -53,6 +54,7 @@ class CreateReturnFor:
 
     order_id: str
     request: CreateReturn
+    payment: PaymentDetails | None = None  # for a dearer exchange (exchanges.py)
 
 
 def _require_staff(actor: Actor, what: str) -> None:
@@ -92,7 +94,7 @@ async def create_return(
         ret = replace(ret, order_id=order.id, currency=order.currency, updated_at=now)
         if ret.exchange_lines:
             exchange = await place_exchange(
-                uow, order, snapshot, ret, existing, actor, gateways, now
+                uow, order, snapshot, ret, existing, actor, gateways, now, cmd.payment
             )
             ret = replace(ret, exchange_order_id=exchange.id)
         ret = await uow.returns.add(ret, now)
@@ -181,8 +183,7 @@ async def refund(
         payment = order.payment
         credit = Decimal(0)
         if ret.exchange_order_id is not None:
-            exchange = await uow.orders.get(ret.exchange_order_id)
-            credit = exchange.totals.total if exchange is not None else credit
+            credit = exchange_credit(await uow.orders.get(ret.exchange_order_id))
         settlement = settle_refund(
             value,
             receivable_open=Decimal(0),  # shipments are captured as they leave

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests import factories
-from tests.api.floor import ERRORS, Floor, at, floor
+from tests.api.floor import ERRORS, OK, Floor, at, floor
 from tests.api.test_availability import availability
 from tests.api.test_inventory_ingest import SET
 from tests.api.test_n_plus_one import counting
@@ -218,13 +218,30 @@ def test_exchange_places_a_linked_order_and_refunds_the_difference(api: Api) -> 
     # The replacement is paid from the return's value; only the difference goes back.
     assert Decimal(payment["refunded"]["amount"]) == value - Decimal(replacement["total"]["amount"])
 
-    # A dearer replacement needs the difference collected: refused, nothing placed.
+    # A dearer replacement needs a payment: refused without one, nothing placed.
     other = shipped_order(shop, [(cheap, 1)])
     dearer = [{"orderLineId": other["lines"][0]["id"], "sku": dear, "quantity": 1}]
     refused = create(api, other, [(0, 1)], exchangeSkus=dearer)
-    assert errors(refused) == [(["input", "exchangeSkus"], "INVALID")]
+    assert errors(refused) == [(["input", "payment"], "INVALID")]
+    declined = {"gateway": "test", "token": "tok_declined"}
+    refused = create(api, other, [(0, 1)], exchangeSkus=dearer, payment=declined)
+    assert errors(refused) == [(["input", "payment"], "PAYMENT_DECLINED")]
     assert order_returns(api, other)["returns"] == []
     assert shop.positions(dear)[shop.lille][1] == 0
+    # With one, the replacement is paid like any order and the return refunded in full.
+    paid = create(api, other, [(0, 1)], exchangeSkus=dearer, payment=OK)
+    assert errors(paid) == []
+    ret = paid["return"]
+    replacement = shop.order(ret["exchangeOrder"]["id"])
+    assert replacement is not None
+    assert replacement["payments"][0]["status"] == "AUTHORIZED"
+    line = other["lines"][0]["id"]
+    assert errors(receive(api, ret, shop.lille, [(line, 1, "RESTOCK")])) == []
+    refunded = api(REFUND, {"id": ret["id"]})["returnRefund"]
+    [payment] = order_returns(api, other)["payments"]
+    amount = refunded["return"]["refund"]["amount"]
+    assert payment["refunded"]["amount"] == payment["captured"]["amount"] == amount
+    assert payment["status"] == "REFUNDED"
 
 
 def test_who_may_return_receive_and_refund(api: Api) -> None:

@@ -19,6 +19,7 @@ from domain.orders.commands import (
     AcceptFulfillment,
     OrderLineRequest,
     PackFulfillment,
+    PaymentDetails,
     PickFulfillment,
     ShipFulfillment,
 )
@@ -265,5 +266,16 @@ def test_exchange_places_a_linked_order_cheaper_or_equal_only() -> None:
     dearer = (ExchangeLine(cheap.lines[0].id, "A", 1),)
     request = CreateReturn("", (ReturnLineRequest(cheap.lines[0].id, 1, "x"),), None, dearer)
     call = h.create_return(h.CreateReturnFor(cheap.id, request), STAFF, uow, gateways, NOW)
-    assert refused(call) == [(("input", "exchangeSkus"), ErrorCode.INVALID)]
+    assert refused(call) == [(("input", "payment"), ErrorCode.INVALID)]
     assert everything(uow) == before
+    paid_cmd = h.CreateReturnFor(cheap.id, request, PaymentDetails("test", "tok_ok"))
+    _, ret = run(h.create_return(paid_cmd, STAFF, uow, gateways, NOW))
+    assert ret.exchange_order_id is not None
+    paid_exchange = run(uow.orders.get(ret.exchange_order_id))
+    assert paid_exchange is not None
+    assert paid_exchange.payment is not None
+    assert paid_exchange.payment.authorized == paid_exchange.totals.total
+    receive(uow, cheap, ret, [(1, Disposition.RESTOCK)])
+    refunded_order, refunded = run(h.refund(ret.id or 0, STAFF, uow, gateways, RETURN_AT))
+    assert refunded_order.payment is not None
+    assert refunded_order.payment.refunded == refunded.refund  # all back: paid on its own
