@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from domain.access import Actor
 from domain.errors import DomainError, ErrorCode, forbidden
-from domain.ledger.postings import ReceivedLine, Refunded, ReturnReceived, post
+from domain.ledger.postings import ReceivedLine, Refunded, ReturnReceived
+from domain.ledger.recording import record
 from domain.orders.commands import PaymentDetails
 from domain.orders.handlers.checkout import Gateways
 from domain.orders.handlers.operations import finish, order_for
@@ -160,7 +161,7 @@ async def _book_in(
         for line, d in arrived
     )
     event = ReturnReceived(reference=order.number, currency=order.currency, at=now, lines=lines)
-    await uow.ledger.append(post(event))
+    await record(uow, event)
     return ", ".join(f"{line.received} x {line.sku} {d.value}" for line, d in arrived)
 
 
@@ -198,18 +199,15 @@ async def refund(
             raise DomainError.single(
                 ("id",), ErrorCode.INVALID_TRANSITION, "This return has already been refunded."
             )
-        await uow.ledger.append(
-            post(
-                Refunded(
-                    reference=order.number,
-                    currency=order.currency,
-                    at=now,
-                    breakdown=breakdown,
-                    unshipped=zero(order.currency),
-                    settlement=settlement,
-                )
-            )
+        refund_event = Refunded(
+            reference=order.number,
+            currency=order.currency,
+            at=now,
+            breakdown=breakdown,
+            unshipped=zero(order.currency),
+            settlement=settlement,
         )
+        await record(uow, refund_event)
         refunded = replace(ret, status=ReturnStatus.REFUNDED, refund=value, updated_at=now)
         parts = f"{settlement.cash} {order.currency} to the payment"
         if settlement.store_credit:

@@ -37,7 +37,7 @@ class SqlLedgerRepository:
         )
         entry_id = int(result.scalar_one())
         if not entry.lines:
-            return entry.with_id(entry_id)  # an event worth nothing (e.g. items without cost)
+            return entry.with_id(entry_id)  # an event worth nothing: the trail still shows it
         await self.conn.execute(
             insert(journal_lines),
             [

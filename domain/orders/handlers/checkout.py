@@ -27,6 +27,7 @@ from domain.catalog.model import Variant
 from domain.errors import DomainError, invalid
 from domain.ids import new_id
 from domain.inventory.model import location_contribution
+from domain.ledger.recording import authorized_event, record
 from domain.locations.model import Address
 from domain.orders.delivery import DeliveryOptionConfig
 from domain.orders.errors import insufficient_stock, raise_if
@@ -140,6 +141,10 @@ async def place(
     )
     order, effects = place_order(new, totals, c.choices, plan, new_id, auth.payment, c.line_fields)
     await uow.orders.add(order, channel_id=settings.channel_id, cart_id=c.cart_id)
+    payment = order.payment
+    if payment is not None:
+        # the memo entry of the authorization, committed with the order or not at all
+        await record(uow, authorized_event(number, payment.currency, payment.authorized, now))
     for event in order.pop_events():
         uow.events.add(event)
     apply_effects(stock, effects.stock)
