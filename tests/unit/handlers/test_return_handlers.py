@@ -13,6 +13,7 @@ from domain.access import Actor
 from domain.errors import DomainError, ErrorCode
 from domain.inventory.events import AvailabilityChanged
 from domain.inventory.movements import MovementKind
+from domain.ledger.accounts import Account
 from domain.ledger.model import trial_balance
 from domain.locations.model import CreateLocation, LocationKind
 from domain.orders.commands import (
@@ -234,7 +235,13 @@ def test_refund_once_through_the_gateway() -> None:
     assert paid.payment.refunded == Decimal("39.98")
     assert paid.payment.status is PaymentStatus.PARTIALLY_REFUNDED
     assert uow.returns.returns[ret.id].status is ReturnStatus.REFUNDED
-    assert [e.event for e in uow.ledger.entries][-1] == "refund"
+    entry = uow.ledger.entries[-1]
+    assert entry.event == "refund"
+    lines = {(line.account, line.debit, line.credit) for line in entry.lines}
+    assert (Account.SALES_RETURNS, Decimal("39.98"), Decimal(0)) in lines
+    assert (Account.PAYMENT_CLEARING, Decimal(0), Decimal("39.98")) in lines
+    balance = trial_balance(uow.ledger.entries, "EUR")
+    assert balance.total_debit == balance.total_credit
     after = everything(uow)
     assert refused(h.refund(ret.id, STAFF, uow, gateways, RETURN_AT)) == [
         (("id",), ErrorCode.INVALID_TRANSITION)
