@@ -21,6 +21,7 @@ from domain.inventory.ports import InventoryPorts
 from domain.ledger.ports import LedgerPorts
 from domain.locations.ports import LocationPorts
 from domain.orders.ports import OrderPorts
+from domain.returns.ports import ReturnPorts
 from domain.tokens.ports import TokenPorts
 
 
@@ -56,6 +57,7 @@ class UnitOfWork(
     OrderPorts,
     CustomerPorts,
     LedgerPorts,
+    ReturnPorts,
     Transaction,
     Protocol,
 ):

@@ -111,6 +111,8 @@ locations = Table(
     Column("open_fulfillments", Integer, nullable=False, default=0),
     Column("address", JSON, nullable=True),
     Column("created_at", Timestamp, nullable=False),
+    # Added by 0008 (returns); NULL: the default for the location's kind.
+    Column("accepts_returns", Boolean, nullable=True),
 )
 
 api_tokens = Table(
@@ -554,4 +556,39 @@ ledger_export_entries = Table(
     Column("entry_id", BigInteger, ForeignKey("journal_entries.id"), primary_key=True),
     Column("batch_id", BigInteger, ForeignKey("ledger_exports.id"), nullable=False),
     Index("ix_ledger_export_entries_batch", "batch_id", "entry_id"),
+)
+
+# ---------------------------------------------------------------- returns (0008)
+# A return of an order's shipped units (docs/returns.md). `status` moves REQUESTED ->
+# RECEIVED -> REFUNDED under the order's row lock; the refund is written once by a
+# conditional update (WHERE status = 'RECEIVED').
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", Uid, ForeignKey("orders.id"), nullable=False),
+    Column("order_number", String(80), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("location_code", String(64), nullable=True),  # announced; NULL = mail-back
+    Column("received_at_location", String(64), nullable=True),
+    Column("refund", Money, nullable=True),
+    Column("exchange_order_id", Uid, ForeignKey("orders.id"), nullable=True),
+    Column("exchange_lines", JSON, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Index("ix_returns_order", "order_id", "id"),
+)
+
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("return_id", BigInteger, ForeignKey("returns.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("order_line_id", Uid, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("received", Integer, nullable=True),
+    Column("disposition", String(24), nullable=True),
 )

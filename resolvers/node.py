@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.orders.handlers.carts import view_cart
-from resolvers import finance, visibility
+from resolvers import finance, returns, visibility
 from resolvers.context import Context
 from resolvers.ids import parse_global_id
 from schema.policy import allows, policy_table
@@ -52,6 +52,8 @@ async def _load(ctx: Context, type_name: str, key: int) -> Any:
         return visibility.category(ctx, await ctx.loaders.category.load(key))
     if type_name == "JournalEntry":
         return await finance.journal_entry(ctx, key)
+    if type_name == "Return":
+        return await returns.by_id(ctx, key)
     ref = await ctx.reference_data()
     if type_name == "Location":
         return visibility.location(ctx, ref.locations_by_id.get(key))

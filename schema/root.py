@@ -42,6 +42,7 @@ from schema.orders import (
     OrdersQuery,
 )
 from schema.policy import AUTHENTICATED, PUBLIC, guard
+from schema.returns import Return, ReturnsMutation
 from schema.tokens import TokensMutation, TokensQuery
 
 
@@ -84,6 +85,7 @@ Mutation = merge_types(
         OrdersMutation,
         OrderCareMutation,
         FulfillmentOpsMutation,
+        ReturnsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (InventorySubscription, OrdersSubscription))
@@ -107,6 +109,7 @@ def build_schema(
             Fulfillment,
             Customer,
             JournalEntry,
+            Return,
         ],
         extensions=list(extensions),
     )
