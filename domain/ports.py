@@ -20,6 +20,7 @@ from domain.idempotency import IdempotencyStore
 from domain.inventory.ports import InventoryPorts
 from domain.locations.ports import LocationPorts
 from domain.orders.ports import OrderPorts
+from domain.promotions.ports import PromotionPorts
 from domain.tokens.ports import TokenPorts
 
 
@@ -54,6 +55,7 @@ class UnitOfWork(
     TokenPorts,
     OrderPorts,
     CustomerPorts,
+    PromotionPorts,
     Transaction,
     Protocol,
 ):

@@ -20,6 +20,7 @@ from persistence.repositories.idempotency import SqlIdempotencyStore
 from persistence.repositories.inventory import SqlInventoryRepository
 from persistence.repositories.locations import SqlLocationRepository
 from persistence.repositories.orders import SqlOrderRepository
+from persistence.repositories.promotions import SqlPromotionRepository
 from persistence.repositories.stock import SqlStockRepository
 from persistence.repositories.tokens import SqlTokenRepository
 from persistence.unique import as_user_error
@@ -38,6 +39,7 @@ class SqlUnitOfWork:
     stock: SqlStockRepository
     channel_settings: SqlChannelSettingsRepository
     customers: SqlCustomerRepository
+    promotions: SqlPromotionRepository
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.stock = SqlStockRepository(conn, self.db)
         self.channel_settings = SqlChannelSettingsRepository(conn, self.db)
         self.customers = SqlCustomerRepository(conn, self.db)
+        self.promotions = SqlPromotionRepository(conn, self.db)
         return self
 
     async def commit(self) -> None:

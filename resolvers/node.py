@@ -35,7 +35,7 @@ TEXT_KEYED = frozenset({"Cart", "Order", "Fulfillment", "Customer"})
 
 async def _load_text(ctx: Context, type_name: str, key: str) -> Any:
     if type_name == "Cart":
-        return await view_cart(key, ctx.actor, ctx.uow())
+        return await view_cart(key, ctx.actor, ctx.uow(), ctx.started)
     if type_name == "Order":
         return await visibility.order(ctx, await ctx.loaders.order.load(key))
     if type_name == "Fulfillment":

@@ -259,6 +259,7 @@ CART_WRITE = needs("orders:write", kinds=("customer",))
     cartLineUpdate=CART_WRITE,
     cartShippingAddressSet=CART_WRITE,
     cartCouponApply=CART_WRITE,
+    cartCouponRemove=CART_WRITE,
     cartReserve=CART_WRITE,
 )
 @strawberry.type
@@ -285,9 +286,18 @@ class CartMutation:
     ) -> CartPayload:
         return await r.cart_shipping_address_set(info.context, cart_id, address)  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Store a coupon code (whether it applies: the promotions).")
+    @strawberry.mutation(
+        description="Add a coupon code, if it gives the cart something now; otherwise a "
+        "COUPON_INVALID or COUPON_EXHAUSTED user error says why and the cart is unchanged."
+    )
     async def cart_coupon_apply(self, info: Info, cart_id: strawberry.ID, code: str) -> CartPayload:
         return await r.cart_coupon_apply(info.context, cart_id, code)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Take a coupon code off the cart.")
+    async def cart_coupon_remove(
+        self, info: Info, cart_id: strawberry.ID, code: str
+    ) -> CartPayload:
+        return await r.cart_coupon_remove(info.context, cart_id, code)  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Hold the cart's units until `reservedUntil` (60-7200 s); expired holds "

@@ -205,6 +205,15 @@ def apply_coupon(cart: Cart, code: str) -> Cart:
     return replace(cart, coupon_codes=(*cart.coupon_codes, normalized))
 
 
+def remove_coupon(cart: Cart, code: str) -> Cart:
+    """Take a coupon code off the cart; NOT_FOUND when the cart does not carry it."""
+    _require_open(cart)
+    normalized = normalize_coupon(code)
+    if normalized not in cart.coupon_codes:
+        raise_if([not_found(("code",), "The cart does not carry this coupon code.")])
+    return replace(cart, coupon_codes=tuple(c for c in cart.coupon_codes if c != normalized))
+
+
 def reserve(cart: Cart, now: datetime, ttl_seconds: int) -> Cart:
     """Hold the cart's units until now + ttl; the hold itself lives with inventory."""
     _require_open(cart)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from domain.access import Actor
-from domain.errors import DomainError, invalid
+from domain.errors import DomainError, FieldError, invalid
 from domain.ids import new_id
 from domain.locations.model import GeoPoint
 from domain.orders import cart as carts
@@ -60,7 +60,7 @@ async def create_cart(cmd: CreateCart, actor: Actor, uow: UnitOfWork, now: datet
         if cmd.shipping_address is not None:
             cart = replace(cart, shipping_address=cmd.shipping_address)
         await uow.carts.add(cart, now)
-        result = await quote(uow, cart, settings, scope)
+        result = await quote(uow, cart, settings, scope, now=now)
         await uow.commit()
     return result
 
@@ -119,10 +119,30 @@ async def set_cart_shipping_address(
 async def apply_cart_coupon(
     cmd: ApplyCartCoupon, actor: Actor, uow: UnitOfWork, now: datetime
 ) -> CartQuote:
-    """Store the code; whether it applies is the promotion engine's decision (next step)."""
+    """Store the code if it gives the cart something now; otherwise change nothing and say
+    why (COUPON_INVALID: unknown, another channel, not started, expired, below the minimum,
+    nothing to discount, not combinable; COUPON_EXHAUSTED: usage limit reached)."""
     async with uow:
         cart, settings, scope = await _open(uow, cmd.cart_id, actor)
         cart = carts.apply_coupon(cart, cmd.code)
+        result = await quote(uow, cart, settings, scope, now=now)
+        code = carts.normalize_coupon(cmd.code)
+        assert result.discounts is not None
+        rejection = result.discounts.coupon_rejections.get(code)
+        if rejection is not None:
+            raise DomainError([FieldError(("code",), rejection.code, f"{code}: {rejection.value}")])
+        await uow.carts.save(cart, now)
+        await uow.commit()
+    return result
+
+
+async def remove_cart_coupon(
+    cmd: ApplyCartCoupon, actor: Actor, uow: UnitOfWork, now: datetime
+) -> CartQuote:
+    """Take a code off the cart (one that expired or ran out would refuse the checkout)."""
+    async with uow:
+        cart, settings, scope = await _open(uow, cmd.cart_id, actor)
+        cart = carts.remove_coupon(cart, cmd.code)
         return await _save(uow, cart, settings, scope, now)
 
 
@@ -139,13 +159,16 @@ async def _save(
         await release_cart_holds(uow, cart.id, now)
         cart = replace(cart, reserved_until=None)
     await uow.carts.save(cart, now)
-    result = await quote(uow, cart, settings, scope)
+    result = await quote(uow, cart, settings, scope, now=now)
     await uow.commit()
     return result
 
 
-async def view_cart(cart_id: str, actor: Actor, uow: UnitOfWork) -> CartQuote | None:
-    """The cart with its totals; None when it does not exist or the actor may not see it."""
+async def view_cart(
+    cart_id: str, actor: Actor, uow: UnitOfWork, now: datetime | None = None
+) -> CartQuote | None:
+    """The cart with its totals (promotions live at `now`, by default the wall clock); None
+    when it does not exist or the actor may not see it."""
     async with uow:
         cart = await uow.carts.get(cart_id)
         if cart is None or not actor.sees_cart(cart.channel, cart.email):
@@ -153,7 +176,8 @@ async def view_cart(cart_id: str, actor: Actor, uow: UnitOfWork) -> CartQuote | 
         settings = await uow.channel_settings.settings(cart.channel)
         if settings is None:
             return None
-        return await quote(uow, cart, settings, await channel_scope(uow, settings))
+        scope = await channel_scope(uow, settings)
+        return await quote(uow, cart, settings, scope, now=now or datetime.now(UTC))
 
 
 async def promises(

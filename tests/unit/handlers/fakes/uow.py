@@ -21,6 +21,7 @@ from tests.unit.handlers.fakes.idempotency import FakeIdempotencyStore
 from tests.unit.handlers.fakes.inventory import FakeChannelAtp, FakeInventory
 from tests.unit.handlers.fakes.locations import FakeLocations
 from tests.unit.handlers.fakes.orders import FakeCarts, FakeChannelSettings, FakeOrders, FakeStock
+from tests.unit.handlers.fakes.promotions import FakePromotions
 from tests.unit.handlers.fakes.tokens import FakeTokens
 
 
@@ -38,6 +39,7 @@ class FakeUnitOfWork:
         self.stock = FakeStock(self.catalog, self.inventory, self.channel_atp, self.orders)
         self.channel_settings = FakeChannelSettings(self.catalog)
         self.customers = FakeCustomers()
+        self.promotions = FakePromotions()
         self.events = RaisedEvents()
         self.commits = 0
         self.published: list[DomainEvent] = []  # committed events, in order
@@ -58,6 +60,7 @@ class FakeUnitOfWork:
             self.stock,
             self.channel_settings,
             self.customers,
+            self.promotions,
         ]
 
     def _save(self) -> None:

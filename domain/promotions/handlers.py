@@ -1,0 +1,77 @@
+"""Promotion use cases: `promotionCreate` (the rules: validation.py, docs/promotions.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+
+from domain.access import Actor
+from domain.errors import DomainError, FieldError, duplicate, invalid
+from domain.ports import UnitOfWork
+from domain.promotions.model import FIXED_KINDS, Promotion, PromotionKind, normalize_code
+from domain.promotions.validation import (
+    CODE_PATTERN,
+    CreatePromotion,
+    build_promotion,
+    validate_promotion,
+)
+
+# Values are stored as NUMERIC(18, 4): a finer percentage would be silently rounded.
+VALUE_DIGITS = 4
+
+
+async def create_promotion(
+    cmd: CreatePromotion, actor: Actor, uow: UnitOfWork, now: datetime
+) -> Promotion:
+    """Store a valid promotion, or change nothing and list every problem. A channel-bound
+    token creates promotions of its own channel only (another channel reads NOT_FOUND)."""
+    async with uow:
+        found = await uow.catalog.channels_by_code(cmd.channels)
+        visible = {code: ch for code, ch in found.items() if actor.sees_channel(code)}
+        lowest = await _lowest_prices(uow, cmd, visible)
+        errors = validate_promotion(cmd, {code: ch.currency for code, ch in visible.items()}, lowest)
+        errors += _precision(cmd)
+        errors += await _taken(uow, cmd)
+        if errors:
+            raise DomainError(errors)
+        promotion = build_promotion(cmd, 0)
+        promotion_id = await uow.promotions.add(
+            promotion, {code: ch.id for code, ch in visible.items()}, now
+        )
+        await uow.commit()
+    return replace(promotion, id=promotion_id)
+
+
+async def _lowest_prices(
+    uow: UnitOfWork, cmd: CreatePromotion, channels: Mapping[str, object]
+) -> dict[str, Decimal] | None:
+    """For a LINE_FIXED by SKU: each SKU's lowest price in the promotion's channels (an
+    amount per unit above it is refused; prices moving later are clamped by the engine)."""
+    if cmd.kind is not PromotionKind.LINE_FIXED or not cmd.skus or not channels:
+        return None
+    settings = [await uow.channel_settings.settings(code) for code in sorted(channels)]
+    lowest: dict[str, Decimal] = {}
+    for found in settings:
+        if found is None:
+            continue
+        for sku, (_, price) in (await uow.channel_settings.sellable(found.channel_id, cmd.skus)).items():
+            lowest[sku] = min(price, lowest.get(sku, price))
+    return lowest
+
+
+def _precision(cmd: CreatePromotion) -> list[FieldError]:
+    exponent = cmd.value.as_tuple().exponent
+    if cmd.kind in FIXED_KINDS or not isinstance(exponent, int) or -exponent <= VALUE_DIGITS:
+        return []  # fixed amounts are checked against the currency by validation
+    return [invalid(("input", "value"), f"At most {VALUE_DIGITS} decimals.")]
+
+
+async def _taken(uow: UnitOfWork, cmd: CreatePromotion) -> list[FieldError]:
+    if cmd.coupon_code is None or not CODE_PATTERN.match(normalize_code(cmd.coupon_code)):
+        return []
+    code = normalize_code(cmd.coupon_code)
+    if await uow.promotions.taken_coupon_codes([code]):
+        return [duplicate(("input", "couponCode"), f"Coupon code {code} is already in use.")]
+    return []
