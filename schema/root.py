@@ -41,6 +41,7 @@ from schema.orders import (
     OrdersQuery,
 )
 from schema.policy import AUTHENTICATED, PUBLIC, guard
+from schema.promotions import Promotion, PromotionsMutation, PromotionsQuery
 from schema.tokens import TokensMutation, TokensQuery
 
 
@@ -69,6 +70,7 @@ Query = merge_types(
         TokensQuery,
         CartQuery,
         OrdersQuery,
+        PromotionsQuery,
     ),
 )
 Mutation = merge_types(
@@ -82,6 +84,7 @@ Mutation = merge_types(
         OrdersMutation,
         OrderCareMutation,
         FulfillmentOpsMutation,
+        PromotionsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (InventorySubscription, OrdersSubscription))
@@ -104,6 +107,7 @@ def build_schema(
             Order,
             Fulfillment,
             Customer,
+            Promotion,
         ],
         extensions=list(extensions),
     )

@@ -31,7 +31,9 @@ async def create_promotion(
         found = await uow.catalog.channels_by_code(cmd.channels)
         visible = {code: ch for code, ch in found.items() if actor.sees_channel(code)}
         lowest = await _lowest_prices(uow, cmd, visible)
-        errors = validate_promotion(cmd, {code: ch.currency for code, ch in visible.items()}, lowest)
+        errors = validate_promotion(
+            cmd, {code: ch.currency for code, ch in visible.items()}, lowest
+        )
         errors += _precision(cmd)
         errors += await _taken(uow, cmd)
         if errors:
@@ -56,7 +58,9 @@ async def _lowest_prices(
     for found in settings:
         if found is None:
             continue
-        for sku, (_, price) in (await uow.channel_settings.sellable(found.channel_id, cmd.skus)).items():
+        for sku, (_, price) in (
+            await uow.channel_settings.sellable(found.channel_id, cmd.skus)
+        ).items():
             lowest[sku] = min(price, lowest.get(sku, price))
     return lowest
 

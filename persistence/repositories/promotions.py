@@ -29,7 +29,9 @@ _p = promotions.c
 
 def plain(amount: Decimal) -> Decimal:
     """A stored NUMERIC(18, 4) without its padding zeros ("10.0000" -> "10")."""
-    return amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    return (
+        amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
+    )
 
 
 def _utc(value: datetime | None) -> datetime | None:
