@@ -38,12 +38,25 @@ async def create_promotion(
         errors += await _taken(uow, cmd)
         if errors:
             raise DomainError(errors)
-        promotion = build_promotion(cmd, 0)
+        built = build_promotion(cmd, 0)
+        promotion = replace(
+            built,
+            value=plain(built.value),
+            min_subtotal=plain(built.min_subtotal) if built.min_subtotal is not None else None,
+        )
         promotion_id = await uow.promotions.add(
             promotion, {code: ch.id for code, ch in visible.items()}, now
         )
         await uow.commit()
     return replace(promotion, id=promotion_id)
+
+
+def plain(amount: Decimal) -> Decimal:
+    """An amount without padding zeros ("10.0000" -> "10", "12.50" -> "12.5"): the same
+    whether it was just sent or read back from a NUMERIC(18, 4) column."""
+    if amount == amount.to_integral_value():
+        return amount.quantize(Decimal(1))
+    return amount.normalize()
 
 
 async def _lowest_prices(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from domain.promotions.handlers import plain
 from domain.promotions.model import Promotion, PromotionKind
 from persistence.clock import aware
 from persistence.database import Database
@@ -25,13 +26,6 @@ from persistence.tables import (
 )
 
 _p = promotions.c
-
-
-def plain(amount: Decimal) -> Decimal:
-    """A stored NUMERIC(18, 4) without its padding zeros ("10.0000" -> "10")."""
-    return (
-        amount.quantize(Decimal(1)) if amount == amount.to_integral_value() else amount.normalize()
-    )
 
 
 def _utc(value: datetime | None) -> datetime | None:

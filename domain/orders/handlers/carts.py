@@ -35,10 +35,12 @@ from domain.orders.handlers.common import (
     sellable,
     sourcing_lines,
 )
+from domain.orders.handlers.promotions import discounts_of, load_offers
 from domain.orders.handlers.reservations import release_cart_holds
 from domain.orders.handlers.stock import ChannelScope, channel_scope, load_stock
 from domain.orders.ports import ChannelOrderSettings
-from domain.orders.promises import CartPromises, promise_cart
+from domain.orders.pricing import PricingLine
+from domain.orders.promises import CartPromises, DeliveryPromise, promise_cart
 from domain.ports import UnitOfWork
 
 
@@ -192,7 +194,13 @@ async def promises(
         holder = cart.id if cart.reserved_until is not None else None
         scope = await channel_scope(uow, settings)
         stock = await load_stock(uow, settings, scope, variants, now, lock=False, cart_id=holder)
-    return promise_cart(
+        pricing = [
+            PricingLine(p.line_id, p.sku, p.quantity, p.unit_price) for p in cart_quote.totals.lines
+        ]
+        offers = await load_offers(
+            uow, settings.channel, [p.sku for p in pricing], cart.coupon_codes, now
+        )
+    found = promise_cart(
         lines,
         stock.snapshot,
         settings.sourcing,
@@ -202,3 +210,19 @@ async def promises(
         now=now,
         near=near,
     )
+
+    def price(option: DeliveryPromise) -> DeliveryPromise:
+        """The option's price once the cart's promotions (free shipping) take their part."""
+        discounts = discounts_of(
+            offers,
+            channel=settings.channel,
+            currency=settings.currency,
+            lines=pricing,
+            shipping=option.price,
+            coupon_codes=cart.coupon_codes,
+            source_code=None,
+            at=now,
+        )
+        return replace(option, price=option.price - min(discounts.shipping, option.price))
+
+    return replace(found, delivery_options=tuple(price(o) for o in found.delivery_options))
