@@ -275,7 +275,7 @@ def test_order_place_applies_coupons_and_campaigns_and_orders_filter_by_source(a
     s: Shop = shop(api)
     a = s.skus[0]
     campaign = unique("camp").upper()
-    created(
+    spring = created(
         api, kind="LINE_FIXED", value="2.00", channels=[s.channel], sourceCode=campaign, skus=[a]
     )
     once = unique("ONCE").replace("-", "_").upper()
@@ -304,6 +304,31 @@ def test_order_place_applies_coupons_and_campaigns_and_orders_filter_by_source(a
         (("input", "couponCodes", "0"), "COUPON_INVALID"),
         (("input", "couponCodes", "1"), "COUPON_EXHAUSTED"),
     ]
+    used = {p["id"]: p["timesUsed"] for p in listed(api, s.channel)}
+    assert used[spring["id"]] == 1  # unlimited: counted from the orders that used it
     found = api(ORDERS, {"filter": {"sourceCode": f" {campaign.lower()} ", "channel": s.channel}})
     edges = found["orders"]["edges"]
     assert [e["node"]["number"] for e in edges] == [placed["order"]["number"]]
+
+
+def test_a_coupon_used_up_meanwhile_refuses_the_checkout_until_it_is_removed(api: Api) -> None:
+    s = shop(api)
+    code = unique("ONE").replace("-", "_").upper()
+    created(
+        api, kind="ORDER_PERCENT", value="20", channels=[s.channel], couponCode=code, usageLimit=1
+    )
+    first, second = (s.cart([{"sku": s.skus[1], "quantity": 1}]) for _ in range(2))
+    for cart in (first, second):
+        applied = s.storefront(CART_COUPON, {"cart": cart["id"], "code": code})["cartCouponApply"]
+        assert applied["userErrors"] == []
+    assert s.complete(first["id"])["userErrors"] == []
+    again = s.storefront(CART_COUPON, {"cart": second["id"], "code": code})["cartCouponApply"]
+    assert errors(again) == [(("code",), "COUPON_EXHAUSTED")]
+    refused = s.complete(second["id"])
+    assert errors(refused) == [(("input", "cartId"), "COUPON_EXHAUSTED")]
+    assert refused["order"] is None
+    removed = s.storefront(COUPON_REMOVE, {"cart": second["id"], "code": code.lower()})
+    assert removed["cartCouponRemove"]["userErrors"] == []
+    placed = s.complete(second["id"])
+    assert placed["userErrors"] == []
+    assert placed["order"]["total"]["amount"] == "5.00"
