@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from domain.access import Actor
@@ -18,8 +18,11 @@ from domain.promotions.validation import (
     validate_promotion,
 )
 
-# Values are stored as NUMERIC(18, 4): a finer percentage would be silently rounded.
+# Values are stored as NUMERIC(18, 4): a finer percentage would be silently rounded, a
+# larger amount would not fit.
 VALUE_DIGITS = 4
+MAX_AMOUNT = Decimal(10) ** 14
+MAX_TARGETS = 1000
 
 
 async def create_promotion(
@@ -34,7 +37,7 @@ async def create_promotion(
         errors = validate_promotion(
             cmd, {code: ch.currency for code, ch in visible.items()}, lowest
         )
-        errors += _precision(cmd)
+        errors += _precision(cmd) + _storable(cmd)
         errors += await _taken(uow, cmd)
         if errors:
             raise DomainError(errors)
@@ -83,6 +86,34 @@ def _precision(cmd: CreatePromotion) -> list[FieldError]:
     if cmd.kind in FIXED_KINDS or not isinstance(exponent, int) or -exponent <= VALUE_DIGITS:
         return []  # fixed amounts are checked against the currency by validation
     return [invalid(("input", "value"), f"At most {VALUE_DIGITS} decimals.")]
+
+
+def _storable(cmd: CreatePromotion) -> list[FieldError]:
+    """What validation leaves to storage: sizes, NUL characters, instants UTC can hold."""
+    base = ("input",)
+    errors: list[FieldError] = []
+    for name, amount in (("value", cmd.value), ("minSubtotal", cmd.min_subtotal)):
+        if amount is not None and amount.is_finite() and abs(amount) >= MAX_AMOUNT:
+            errors.append(invalid((*base, name), "The amount is too large."))
+    if "\x00" in cmd.name:
+        errors.append(invalid((*base, "name"), "Must not contain NUL characters."))
+    for name, values in (("skus", cmd.skus), ("categories", cmd.categories)):
+        if len(values) > MAX_TARGETS:
+            errors.append(invalid((*base, name), f"At most {MAX_TARGETS}."))
+            continue
+        errors += [
+            invalid((*base, name, str(i)), "Use at most 64 characters, no NUL.")
+            for i, value in enumerate(values)
+            if len(value) > 64 or "\x00" in value
+        ]
+    for name, moment in (("startsAt", cmd.starts_at), ("endsAt", cmd.ends_at)):
+        if moment is None or moment.utcoffset() is None:
+            continue
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            errors.append(invalid((*base, name), "Out of range."))
+    return errors
 
 
 async def _taken(uow: UnitOfWork, cmd: CreatePromotion) -> list[FieldError]:

@@ -245,6 +245,9 @@ MUTATIONS = [
     "fulfillmentReadyForPickup",
     "fulfillmentPickedUp",
     "fulfillmentPickupCodeReissue",
+    # Promotions
+    "promotionCreate",
+    "cartCouponRemove",
 ]
 
 

@@ -3,7 +3,7 @@ counted uses, and a use lost between pricing and the counted use."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -144,3 +144,27 @@ def test_a_use_lost_to_a_concurrent_checkout_refuses_the_order(coupon: str | Non
     assert [(e.field, e.code) for e in refused.value.errors] == [expected]
     assert snapshot(uow) == before
     assert uow.promotions.promotions[1].times_used == 0
+
+
+def test_what_storage_could_not_hold_is_refused_as_input() -> None:
+    uow, _ = world()
+    far = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=14)))
+    cmd = CreatePromotion(
+        "a\x00b",
+        PromotionKind.LINE_FIXED,
+        Decimal("1e14"),
+        ("web",),
+        starts_at=far,
+        skus=("A" * 65, "ok"),
+        min_subtotal=Decimal("99999999999999999"),
+    )
+    with pytest.raises(DomainError) as refused:
+        run(create_promotion(cmd, SYSTEM, uow, NOW))
+    assert sorted(e.field for e in refused.value.errors) == [
+        ("input", "minSubtotal"),
+        ("input", "name"),
+        ("input", "skus", "0"),
+        ("input", "startsAt"),
+        ("input", "value"),
+    ]
+    assert uow.promotions.promotions == {}
