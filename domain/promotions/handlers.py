@@ -18,10 +18,9 @@ from domain.promotions.validation import (
     validate_promotion,
 )
 
-# Values are stored as NUMERIC(18, 4): a finer percentage would be silently rounded, a
-# larger amount would not fit.
+# Values are stored as NUMERIC(18, 4): a finer percentage would be silently rounded
+# (validation refuses amounts of 10^14 and more).
 VALUE_DIGITS = 4
-MAX_AMOUNT = Decimal(10) ** 14
 MAX_TARGETS = 1000
 
 
@@ -92,9 +91,6 @@ def _storable(cmd: CreatePromotion) -> list[FieldError]:
     """What validation leaves to storage: sizes, NUL characters, instants UTC can hold."""
     base = ("input",)
     errors: list[FieldError] = []
-    for name, amount in (("value", cmd.value), ("minSubtotal", cmd.min_subtotal)):
-        if amount is not None and amount.is_finite() and abs(amount) >= MAX_AMOUNT:
-            errors.append(invalid((*base, name), "The amount is too large."))
     if "\x00" in cmd.name:
         errors.append(invalid((*base, "name"), "Must not contain NUL characters."))
     for name, values in (("skus", cmd.skus), ("categories", cmd.categories)):
