@@ -6,8 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from starlette.testclient import TestClient
+
 from tests import factories
 from tests.api.shop import CART_COUPON, OK, ORDERS, PARIS, SETTINGS, Shop, shop
+from tests.api.test_n_plus_one import counting
 from tests.conftest import Api, unique
 
 ERRORS = "userErrors { field code message }"
@@ -332,3 +336,38 @@ def test_a_coupon_used_up_meanwhile_refuses_the_checkout_until_it_is_removed(api
     placed = s.complete(second["id"])
     assert placed["userErrors"] == []
     assert placed["order"]["total"]["amount"] == "5.00"
+
+
+CART_TOTALS = """query($id: ID!) { cart(id: $id) { lines { discount { amount } }
+  discountTotal { amount } total { amount } } }"""
+
+
+@pytest.mark.single_execution
+def test_a_cart_read_costs_one_promotion_query_however_many_promotions(
+    api: Api, client: TestClient
+) -> None:
+    s = shop(api)
+    a, b = s.skus
+    cart = s.cart([{"sku": a, "quantity": 1}, {"sku": b, "quantity": 3}])
+
+    def measure() -> tuple[int, int, dict[str, Any]]:
+        with counting(client) as statements:
+            found = s.storefront(CART_TOTALS, {"id": cart["id"]})["cart"]
+        reads = [st for st in statements if "FROM promotions" in st]
+        return len(statements), len(reads), found
+
+    created(api, kind="LINE_PERCENT", value="10", channels=[s.channel], skus=[a])
+    one, one_reads, first = measure()
+    for i in range(20):
+        created(api, kind="LINE_FIXED", value="0.01", channels=[s.channel], skus=[b], priority=i)
+    many, many_reads, second = measure()
+    assert (one_reads, many_reads) == (1, 1)
+    assert many == one
+    assert first["discountTotal"] != second["discountTotal"]  # the 20 did apply
+    created(api, kind="LINE_PERCENT", value="5", channels=[s.channel], categories=["shoes"])
+    with_categories, reads, _ = measure()
+    print(
+        f"cart read: {one} statements with 1 promotion, {many} with 21, {with_categories} with a category one"
+    )
+    assert reads == 1
+    assert with_categories - one <= 2  # the SKUs' categories, and the tree when they have one
