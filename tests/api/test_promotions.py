@@ -36,6 +36,7 @@ COMPLETE = f"""mutation($input: CartCompleteInput!) {{
   cartComplete(input: $input) {{ order {{ {PRICED} }} {ERRORS} }} }}"""
 PLACE = f"""mutation($input: OrderPlaceInput!) {{
   orderPlace(input: $input) {{ order {{ {PRICED} }} {ERRORS} }} }}"""
+HISTORY = """query($id: ID!) { order(id: $id) { history { type message } } }"""
 CANCEL = """mutation($id: ID!) { orderCancel(id: $id, reason: "changed my mind") {
   order { status } userErrors { code } } }"""
 
@@ -261,6 +262,10 @@ def test_checkout_applies_and_counts_promotions_and_a_cancel_keeps_the_use(api: 
     assert done["userErrors"] == []
     order = done["order"]
     assert order["couponCodes"] == [ship]
+    history = api(HISTORY, {"id": order["id"]})["order"]["history"]
+    assert [h["message"] for h in history if h["type"] == "PROMOTION_APPLIED"] == [
+        f"Promotion {free['name']!r} (coupon {ship}): 9.90 off."
+    ]
     assert amounts(order, "subtotal", "shippingTotal", "discountTotal", "total") == [
         "29.99",
         "9.90",

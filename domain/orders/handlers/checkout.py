@@ -44,7 +44,7 @@ from domain.orders.handlers.stock import (
     load_stock,
     write_back,
 )
-from domain.orders.model import Order
+from domain.orders.model import Order, record
 from domain.orders.placement import LineChoice, NewOrder, place_order
 from domain.orders.plan import SourcingLine, SourcingPlan
 from domain.orders.ports import ChannelOrderSettings
@@ -179,6 +179,10 @@ async def place(
         external_reference=c.external_reference,
     )
     order, effects = place_order(new, totals, c.choices, plan, new_id, auth.payment, c.line_fields)
+    for applied in discounts.applied:  # customer care sees what each promotion took off
+        code = f" (coupon {applied.coupon_code})" if applied.coupon_code else ""
+        message = f"Promotion {applied.name!r}{code}: {applied.amount} off."
+        record(order, now, "PROMOTION_APPLIED", message, c.actor.name)
     await uow.orders.add(order, channel_id=settings.channel_id, cart_id=c.cart_id)
     await uow.promotions.record_redemptions(order.id, redemption_amounts(discounts), now)
     for event in order.pop_events():
