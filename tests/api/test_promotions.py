@@ -376,3 +376,36 @@ def test_a_cart_read_costs_one_promotion_query_however_many_promotions(
     )
     assert reads == 1
     assert with_categories - one <= 2  # the SKUs' categories, and the tree when they have one
+
+
+CATEGORY = """mutation($i: CategoryInput!) { categoryCreate(input: $i) { userErrors { code } } }"""
+
+
+def test_a_category_promotion_covers_the_products_of_its_subcategories(api: Api) -> None:
+    s = shop(api)
+    apparel, shirts = unique("apparel"), unique("shirts")
+    for code, parent in ((apparel, None), (shirts, apparel)):
+        done = api(CATEGORY, {"i": {"code": code, "name": code, "parent": parent}})
+        assert done["categoryCreate"]["userErrors"] == []
+    shirt = unique("SHIRT").upper()
+    made = api(
+        factories.PRODUCT,
+        {
+            "input": {
+                "handle": unique("shirt"),
+                "title": "Shirt",
+                "category": shirts,
+                "variants": [
+                    {
+                        "sku": shirt,
+                        "title": "M",
+                        "prices": [{"channel": s.channel, "amount": "30.00"}],
+                    }
+                ],
+            }
+        },
+    )
+    assert made["productCreate"]["userErrors"] == []
+    created(api, kind="LINE_PERCENT", value="50", channels=[s.channel], categories=[apparel])
+    cart = s.cart([{"sku": shirt, "quantity": 1}, {"sku": s.skus[1], "quantity": 1}])
+    assert [ln["discount"]["amount"] for ln in cart["lines"]] == ["15.00", "0.00"]
