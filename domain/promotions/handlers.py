@@ -41,10 +41,13 @@ async def create_promotion(
         if errors:
             raise DomainError(errors)
         built = build_promotion(cmd, 0)
+        # As it reads back: amounts without padding zeros, instants in UTC.
         promotion = replace(
             built,
             value=plain(built.value),
             min_subtotal=plain(built.min_subtotal) if built.min_subtotal is not None else None,
+            starts_at=built.starts_at.astimezone(UTC) if built.starts_at else None,
+            ends_at=built.ends_at.astimezone(UTC) if built.ends_at else None,
         )
         promotion_id = await uow.promotions.add(
             promotion, {code: ch.id for code, ch in visible.items()}, now

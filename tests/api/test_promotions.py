@@ -3,7 +3,7 @@ at checkout (cartComplete, orderPlace) and the counted uses; orders by source co
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -80,7 +80,7 @@ def test_create_list_and_node_show_every_field(api: Api) -> None:
         couponCode=f" {code.lower()} ",
         usageLimit=50,
         startsAt=start.isoformat(),
-        endsAt=(start + timedelta(days=30)).isoformat(),
+        endsAt=(start + timedelta(days=30)).astimezone(timezone(timedelta(hours=2))).isoformat(),
         minSubtotal="20.00",
         skus=["SKU-B", "SKU-A"],
         buyQuantity=2,
@@ -109,6 +109,8 @@ def test_create_list_and_node_show_every_field(api: Api) -> None:
     }
     low = created(api, kind="ORDER_PERCENT", value="12.5", channels=[channel])
     assert [p["id"] for p in listed(api, channel)] == [promotion["id"], low["id"]]  # priority
+    [read] = [p for p in listed(api, channel) if p["id"] == promotion["id"]]
+    assert read == promotion  # the same whether just created or read back
     found = api(NODE, {"id": promotion["id"]})["node"]
     assert found == {"__typename": "Promotion", "name": promotion["name"], "channels": [channel]}
 
