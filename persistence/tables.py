@@ -283,6 +283,7 @@ carts = Table(
     Column("order_id", Uid, nullable=True),  # set at checkout
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    Column("source_code", String(64), nullable=True),  # 0009: campaign promotions
 )
 
 cart_lines = Table(

@@ -182,6 +182,7 @@ async def cart_create(ctx: Context, data: CartCreateInput) -> Result[CartQuote]:
         _lines(data.lines),
         data.customer_email,
         address_input(data.shipping_address),
+        source_code=data.source_code,
     )
     try:
         return Result(await handlers.create_cart(cmd, ctx.actor, ctx.uow(), ctx.started))

@@ -143,6 +143,7 @@ class CartPromises:
     reservedUntil=CART,
     email=CART,
     order=CART,
+    sourceCode=CART,
 )
 @strawberry.type(
     description="A shopper's cart. Totals are at the channel's current prices and leave "
@@ -172,6 +173,10 @@ class Cart(Node):
     @strawberry.field
     def shipping_address(root: strawberry.Parent[CartQuote]) -> Address | None:  # type: ignore[misc]
         return root.cart.shipping_address  # type: ignore[return-value]
+
+    @strawberry.field(description="The campaign the cart came from (cartCreate's sourceCode).")
+    def source_code(root: strawberry.Parent[CartQuote]) -> str | None:  # type: ignore[misc]
+        return root.cart.source_code
 
     @strawberry.field(description="The shopper the cart is bound to (normalized e-mail).")
     def email(root: strawberry.Parent[CartQuote]) -> str | None:  # type: ignore[misc]
@@ -240,6 +245,11 @@ class CartCreateInput:
     lines: list[CartLineInput] | None = None
     customer_email: str | None = None
     shipping_address: AddressInput | None = None
+    source_code: str | None = strawberry.field(
+        default=None,
+        description="The campaign the shopper came from; promotions with this source code "
+        "apply, and the order carries it.",
+    )
 
 
 @guard(cart=CART)

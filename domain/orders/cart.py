@@ -62,6 +62,7 @@ class Cart:
     next_line_number: int = 1
     completed: bool = False
     order_id: str | None = None  # the order it became, once checked out
+    source_code: str | None = None  # the campaign it came from (promotions may target it)
 
     def line(self, line_id: str) -> CartLine | None:
         return next((line for line in self.lines if line.id == line_id), None)

@@ -411,3 +411,31 @@ def test_a_category_promotion_covers_the_products_of_its_subcategories(api: Api)
     created(api, kind="LINE_PERCENT", value="50", channels=[s.channel], categories=[apparel])
     cart = s.cart([{"sku": shirt, "quantity": 1}, {"sku": s.skus[1], "quantity": 1}])
     assert [ln["discount"]["amount"] for ln in cart["lines"]] == ["15.00", "0.00"]
+
+
+def test_a_cart_from_a_campaign_gets_its_promotions_and_the_order_carries_the_code(
+    api: Api,
+) -> None:
+    s = shop(api)
+    campaign = unique("news").upper()
+    created(api, kind="ORDER_PERCENT", value="10", channels=[s.channel], sourceCode=campaign)
+    plain = s.cart([{"sku": s.skus[1], "quantity": 2}])
+    assert plain["discountTotal"]["amount"] == "0.00"
+    cart = s.cart([{"sku": s.skus[1], "quantity": 2}], sourceCode=f" {campaign.lower()}")
+    got = s.storefront(
+        """query($id: ID!) { cart(id: $id) { sourceCode discountTotal { amount } } }""",
+        {"id": cart["id"]},
+    )["cart"]
+    assert got == {"sourceCode": f" {campaign.lower()}", "discountTotal": {"amount": "1.00"}}
+    done = s.complete(cart["id"])
+    assert done["userErrors"] == []
+    assert done["order"]["sourceCode"] == f" {campaign.lower()}"
+    assert done["order"]["total"]["amount"] == "9.00"
+    found = api(ORDERS, {"filter": {"sourceCode": campaign, "channel": s.channel}})["orders"]
+    assert [e["node"]["number"] for e in found["edges"]] == [done["order"]["number"]]
+    bad = s.storefront(
+        """mutation($input: CartCreateInput!) { cartCreate(input: $input) {
+        userErrors { field code } } }""",
+        {"input": {"channel": s.channel, "sourceCode": "x" * 65}},
+    )["cartCreate"]
+    assert errors(bad) == [(("input", "sourceCode"), "INVALID")]

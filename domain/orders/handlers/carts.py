@@ -52,7 +52,10 @@ async def create_cart(cmd: CreateCart, actor: Actor, uow: UnitOfWork, now: datet
         email, errors = email_for(cmd.customer_email, actor, ("input", "customerEmail"))
         if cmd.shipping_address is not None:
             errors += carts.address_errors(cmd.shipping_address, ("input", "shippingAddress"))
-        cart = Cart(new_id(), settings.channel, settings.currency, email=email)
+        source = cmd.source_code
+        if source is not None and (not source.strip() or len(source) > 64 or "\x00" in source):
+            errors.append(invalid(("input", "sourceCode"), "1-64 characters."))
+        cart = Cart(new_id(), settings.channel, settings.currency, email=email, source_code=source)
         if cmd.lines:
             try:
                 cart = await _add(uow, cart, settings, scope, cmd.lines, ("input", "lines"))
@@ -220,7 +223,7 @@ async def promises(
             lines=pricing,
             shipping=option.price,
             coupon_codes=cart.coupon_codes,
-            source_code=None,
+            source_code=cart.source_code,
             at=now,
         )
         return replace(option, price=option.price - min(discounts.shipping, option.price))

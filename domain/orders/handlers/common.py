@@ -109,7 +109,7 @@ async def quote(
         lines=pricing,
         shipping=cart_shipping(cart, settings),
         coupon_codes=cart.coupon_codes,
-        source_code=None,
+        source_code=cart.source_code,
         at=now,
     )
     address = cart.shipping_address

@@ -138,6 +138,7 @@ async def complete_cart(
                 gateway=cmd.payment.gateway,
                 payment_token=cmd.payment.token,
                 coupon_codes=cart.coupon_codes,
+                source_code=cart.source_code,
                 cart_id=cart.id,
                 cart_holds=cart.reserved_until is not None,
             )

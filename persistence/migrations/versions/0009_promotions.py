@@ -1,5 +1,5 @@
-"""Promotions: promotions (with their usage counter), the channels each applies in, and the
-redemptions checkouts record.
+"""Promotions: promotions (with their usage counter), the channels each applies in, the
+redemptions checkouts record, and the campaign (source code) a cart came from.
 
 Revision ID: 0009
 Revises: 0006 on this branch so it migrates on its own; the lead re-chains it after the
@@ -71,12 +71,18 @@ def upgrade() -> None:
     with op.batch_alter_table('promotion_redemptions', schema=None) as batch_op:
         batch_op.create_index('ix_promotion_redemptions_order', ['order_id'], unique=False)
 
+    with op.batch_alter_table('carts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source_code', sa.String(length=64), nullable=True))
+
     if op.get_bind().dialect.name == "postgresql":
         # Every limited checkout updates its promotion's counter: room for in-place updates.
         op.execute("ALTER TABLE promotions SET (fillfactor = 70)")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('carts', schema=None) as batch_op:
+        batch_op.drop_column('source_code')
+
     with op.batch_alter_table('promotion_redemptions', schema=None) as batch_op:
         batch_op.drop_index('ix_promotion_redemptions_order')
 
