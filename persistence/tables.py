@@ -285,6 +285,7 @@ carts = Table(
     Column("order_id", Uid, nullable=True),  # set at checkout
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    Column("source_code", String(64), nullable=True),  # 0009: campaign promotions
 )
 
 cart_lines = Table(
@@ -591,4 +592,59 @@ return_lines = Table(
     Column("reason", String(500), nullable=False),
     Column("received", Integer, nullable=True),
     Column("disposition", String(24), nullable=True),
+)
+
+# ---------------------------------------------------------------- promotions (0009)
+# docs/promotions.md ("Wiring"). Codes are stored normalized (trimmed, upper case). A coupon
+# code names one promotion for ever (unique, ended promotions included): a printed code keeps
+# one meaning and redemptions by code stay unambiguous. `channels` keeps the codes as given
+# (what the API shows); `promotion_channels` is the same list as rows, for the per-channel
+# read pricing does on every cart and checkout.
+promotions = Table(
+    "promotions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value", Money, nullable=False),
+    Column("channels", JSON, nullable=False),
+    Column("coupon_code", String(64), nullable=True, unique=True),
+    Column("usage_limit", Integer, nullable=True),
+    Column("times_used", Integer, nullable=False),
+    Column("starts_at", Timestamp, nullable=True),
+    Column("ends_at", Timestamp, nullable=True),
+    Column("min_subtotal", Money, nullable=True),
+    Column("skus", JSON, nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("buy_quantity", Integer, nullable=True),
+    Column("get_quantity", Integer, nullable=True),
+    Column("exclusive", Boolean, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("source_code", String(64), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    # The usage limit holds even against a buggy writer, not only the conditional UPDATE.
+    CheckConstraint(
+        "times_used >= 0 AND (usage_limit IS NULL OR times_used <= usage_limit)",
+        name="within_usage_limit",
+    ),
+)
+
+promotion_channels = Table(
+    "promotion_channels",
+    metadata,
+    Column("promotion_id", BigInteger, ForeignKey("promotions.id"), primary_key=True),
+    Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
+    Index("ix_promotion_channels_channel", "channel_id", "promotion_id"),
+)
+
+# One row per promotion an order used, with what it took off (reports, audits). Written
+# in the checkout's transaction, with the counted use.
+promotion_redemptions = Table(
+    "promotion_redemptions",
+    metadata,
+    Column("promotion_id", BigInteger, ForeignKey("promotions.id"), primary_key=True),
+    Column("order_id", Uid, ForeignKey("orders.id"), primary_key=True),
+    Column("amount", Money, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Index("ix_promotion_redemptions_order", "order_id"),
 )

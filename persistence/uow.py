@@ -21,6 +21,7 @@ from persistence.repositories.inventory import SqlInventoryRepository
 from persistence.repositories.ledger import SqlLedgerRepository
 from persistence.repositories.locations import SqlLocationRepository
 from persistence.repositories.orders import SqlOrderRepository
+from persistence.repositories.promotions import SqlPromotionRepository
 from persistence.repositories.returns import SqlReturnRepository
 from persistence.repositories.stock import SqlStockRepository
 from persistence.repositories.tokens import SqlTokenRepository
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
     customers: SqlCustomerRepository
     ledger: SqlLedgerRepository
     returns: SqlReturnRepository
+    promotions: SqlPromotionRepository
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -75,6 +77,7 @@ class SqlUnitOfWork:
         self.customers = SqlCustomerRepository(conn, self.db)
         self.ledger = SqlLedgerRepository(conn)
         self.returns = SqlReturnRepository(conn)
+        self.promotions = SqlPromotionRepository(conn, self.db)
         return self
 
     async def commit(self) -> None:

@@ -445,6 +445,9 @@ class OrderFilter:
     stuck_for_minutes: int | None = strawberry.field(
         default=None, description="Sitting in its current status longer than this (SLA at risk)."
     )
+    source_code: str | None = strawberry.field(
+        default=None, description="Orders of this campaign (source code; case-insensitive)."
+    )
 
 
 @guard(order=needs("orders:read"), orders=needs("orders:read"), customer=SHOPPER)

@@ -42,6 +42,7 @@ from schema.orders import (
     OrdersQuery,
 )
 from schema.policy import AUTHENTICATED, PUBLIC, guard
+from schema.promotions import Promotion, PromotionsMutation, PromotionsQuery
 from schema.returns import Return, ReturnsMutation
 from schema.tokens import TokensMutation, TokensQuery
 
@@ -72,6 +73,7 @@ Query = merge_types(
         CartQuery,
         OrdersQuery,
         FinanceQuery,
+        PromotionsQuery,
     ),
 )
 Mutation = merge_types(
@@ -86,6 +88,7 @@ Mutation = merge_types(
         OrderCareMutation,
         FulfillmentOpsMutation,
         ReturnsMutation,
+        PromotionsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (InventorySubscription, OrdersSubscription))
@@ -110,6 +113,7 @@ def build_schema(
             Customer,
             JournalEntry,
             Return,
+            Promotion,
         ],
         extensions=list(extensions),
     )

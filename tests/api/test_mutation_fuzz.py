@@ -250,6 +250,9 @@ MUTATIONS = [
     "returnCreate",
     "returnReceive",
     "returnRefund",
+    # Promotions
+    "promotionCreate",
+    "cartCouponRemove",
 ]
 
 

@@ -22,6 +22,7 @@ from tests.unit.handlers.fakes.inventory import FakeChannelAtp, FakeInventory
 from tests.unit.handlers.fakes.ledger import FakeLedger
 from tests.unit.handlers.fakes.locations import FakeLocations
 from tests.unit.handlers.fakes.orders import FakeCarts, FakeChannelSettings, FakeOrders, FakeStock
+from tests.unit.handlers.fakes.promotions import FakePromotions
 from tests.unit.handlers.fakes.returns import FakeReturns
 from tests.unit.handlers.fakes.tokens import FakeTokens
 
@@ -42,6 +43,7 @@ class FakeUnitOfWork:
         self.customers = FakeCustomers()
         self.ledger = FakeLedger()
         self.returns = FakeReturns()
+        self.promotions = FakePromotions()
         self.events = RaisedEvents()
         self.commits = 0
         self.published: list[DomainEvent] = []  # committed events, in order
@@ -64,6 +66,7 @@ class FakeUnitOfWork:
             self.customers,
             self.ledger,
             self.returns,
+            self.promotions,
         ]
 
     def _save(self) -> None:
