@@ -41,6 +41,7 @@ from schema.orders import (
     OrdersQuery,
 )
 from schema.policy import AUTHENTICATED, PUBLIC, guard
+from schema.reports import ReportsQuery
 from schema.tokens import TokensMutation, TokensQuery
 
 
@@ -69,6 +70,7 @@ Query = merge_types(
         TokensQuery,
         CartQuery,
         OrdersQuery,
+        ReportsQuery,
     ),
 )
 Mutation = merge_types(
