@@ -178,7 +178,7 @@ async def orders_at_risk(
     ctx: Context, channel: str | None, within_hours: int, stuck_for_minutes: int, first: int
 ) -> list[AtRiskView]:
     within = _bounded(within_hours, "withinHours", 0, MAX_WITHIN_HOURS)
-    stuck = _bounded(stuck_for_minutes, "stuckForMinutes", 1, MAX_STUCK_MINUTES)
+    stuck = _bounded(stuck_for_minutes, "stuckForMinutes", 0, MAX_STUCK_MINUTES)
     limit = _bounded(first, "first", 1, MAX_ROWS)
     scope, codes = await _scope(ctx, channel, by_location=True)
     async with ctx.db.read() as conn:

@@ -127,7 +127,8 @@ async def sales(
         )
         .where(*_placed_in(span, scope))
         .group_by(*keys, _o.currency)
-        .order_by(*keys, _o.currency)
+        # Rows without a source code last on both dialects (their NULL order differs).
+        .order_by(*[part for k in keys for part in (k.is_(None), k)], _o.currency)
         .limit(limit)
     )
     found = []
