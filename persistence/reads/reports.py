@@ -22,7 +22,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    distinct,
     exists,
     func,
     literal,
@@ -185,15 +184,26 @@ async def returns_by_sku(
 async def fill_rate(
     conn: AsyncConnection, span: ReportRange, scope: ReportScope, channel_codes: dict[int, str]
 ) -> list[FillRow]:
+    # No DISTINCT aggregates (they force a sort of every line): an order is counted at its
+    # first line (positions start at 0), an order short at its first unfilled line (the
+    # EXISTS runs only for the ~1 % of lines with unfilled units: CASE is lazy).
+    earlier = order_lines.alias("earlier")
+    first_unfilled = and_(
+        _l.quantity_unfilled > 0,
+        ~exists()
+        .where(earlier.c.order_id == _l.order_id)
+        .where(earlier.c.position < _l.position)
+        .where(earlier.c.quantity_unfilled > 0),
+    )
     query = (
         select(
             _o.channel_id,
-            func.count(distinct(_o.id)).label("orders"),
+            func.sum(case((_l.position == 0, 1), else_=0)).label("orders"),
             func.sum(_l.quantity).label("ordered"),
             func.sum(_l.quantity_shipped).label("shipped"),
             func.sum(_l.quantity_cancelled).label("cancelled"),
             func.sum(_l.quantity_unfilled).label("unfilled"),
-            func.count(distinct(case((_l.quantity_unfilled > 0, _o.id)))).label("short"),
+            func.sum(case((first_unfilled, 1), else_=0)).label("short"),
         )
         .select_from(orders.join(order_lines, _l.order_id == _o.id))
         .where(*_placed_in(span, scope))
