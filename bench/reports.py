@@ -30,14 +30,16 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bench.common import ADMIN_URL, admin_token, fresh_database
 from bench.cpu_profile import call
 from domain.reports.model import ReportRange, SalesDimension
+from persistence.database import Database
 from persistence.reads import reports as reads
 from persistence.reads.reports import ReportScope
+from persistence.tables import order_lines, orders
 
 DATABASE = "bench_reports"
 END = datetime(2026, 11, 1, tzinfo=UTC)  # orders are placed in the 90 days before
@@ -178,6 +180,25 @@ def stats(samples: list[float]) -> tuple[float, float]:
 Case = tuple[str, str, dict[str, Any], Callable[[AsyncConnection], Awaitable[Any]]]
 
 
+async def bare_orders(conn: AsyncConnection, span: ReportRange, scope: ReportScope) -> Any:
+    """The floor of an orders report: count the range's orders (no grouping, no sums)."""
+    o = orders.c
+    where = [o.created_at >= span.start, o.created_at < span.end]
+    if scope.channel_id is not None:
+        where.append(o.channel_id == scope.channel_id)
+    return (await conn.execute(select(func.count()).where(*where))).scalar()
+
+
+async def bare_lines(conn: AsyncConnection, span: ReportRange, scope: ReportScope) -> Any:
+    """The floor of a lines report: the range's orders joined to their lines, one sum."""
+    o, ln = orders.c, order_lines.c
+    where = [o.created_at >= span.start, o.created_at < span.end]
+    if scope.channel_id is not None:
+        where.append(o.channel_id == scope.channel_id)
+    query = select(func.sum(ln.quantity)).select_from(orders.join(order_lines, ln.order_id == o.id))
+    return (await conn.execute(query.where(*where))).scalar()
+
+
 def cases(now: datetime) -> list[Case]:
     codes = {i + 1: c for i, (c, _) in enumerate(CHANNELS)}
     full = ReportRange(END - timedelta(days=DAYS), END)
@@ -195,6 +216,8 @@ def cases(now: datetime) -> list[Case]:
             "channel": "web" if "web" in label else None,
         }
         out += [
+            ("bare rows", label, variables, lambda c, s=span, sc=scope: bare_orders(c, s, sc)),
+            ("bare lines", label, variables, lambda c, s=span, sc=scope: bare_lines(c, s, sc)),
             (
                 "sales",
                 label,
@@ -259,25 +282,28 @@ async def time_both(
         app({"type": "lifespan", "asgi": {"version": "3.0"}}, startup.get, started.put)
     )
     await started.get()
-    engine = create_async_engine(url)
+    engine = Database(url).engine  # the server's settings (JIT off)
     sql: dict[tuple[str, str], list[float]] = {}
     gql: dict[tuple[str, str], list[float]] = {}
     try:
         async with engine.connect() as conn:
             for name, label, variables, run in all_cases:
-                body = json.dumps({"query": GRAPHQL[name], "variables": variables}).encode()
-                answer = await call(app, body, secret)
-                if b'"errors"' in answer:
-                    raise RuntimeError(answer[:600].decode())
+                document = GRAPHQL.get(name)
+                body = json.dumps({"query": document, "variables": variables}).encode()
+                if document is not None:
+                    answer = await call(app, body, secret)
+                    if b'"errors"' in answer:
+                        raise RuntimeError(answer[:600].decode())
                 await run(conn)
                 sql[(name, label)], gql[(name, label)] = [], []
                 for _ in range(runs):
                     begun = time.perf_counter()
                     await run(conn)
                     sql[(name, label)].append((time.perf_counter() - begun) * 1000)
-                    begun = time.perf_counter()
-                    await call(app, body, secret)
-                    gql[(name, label)].append((time.perf_counter() - begun) * 1000)
+                    if document is not None:
+                        begun = time.perf_counter()
+                        await call(app, body, secret)
+                        gql[(name, label)].append((time.perf_counter() - begun) * 1000)
     finally:
         await engine.dispose()
         await startup.put({"type": "lifespan.shutdown"})
@@ -287,7 +313,7 @@ async def time_both(
 
 async def explain(url: str, now: datetime) -> None:
     """EXPLAIN ANALYZE of each statement as SQLAlchemy compiles it for asyncpg."""
-    engine = create_async_engine(url)
+    engine = Database(url).engine
     captured: list[tuple[str, Any]] = []
 
     from sqlalchemy import event
@@ -344,12 +370,15 @@ def main() -> None:
         f"{os.cpu_count()} cores"
     )
     print(
-        f"{'report':<9} {'range':<26} {'SQL p50':>8} {'SQL p95':>8} {'GQL p50':>8} {'GQL p95':>8}"
+        f"{'report':<10} {'range':<26} {'SQL p50':>8} {'SQL p95':>8} {'GQL p50':>8} {'GQL p95':>8}"
     )
     for name, label, _v, _r in all_cases:
         s50, s95 = stats(sql[(name, label)])
-        g50, g95 = stats(gql[(name, label)])
-        print(f"{name:<9} {label:<26} {s50:8.1f} {s95:8.1f} {g50:8.1f} {g95:8.1f}")
+        graphql = f"{'-':>8} {'-':>8}"
+        if gql[(name, label)]:
+            g50, g95 = stats(gql[(name, label)])
+            graphql = f"{g50:8.1f} {g95:8.1f}"
+        print(f"{name:<10} {label:<26} {s50:8.1f} {s95:8.1f} {graphql}")
 
 
 if __name__ == "__main__":
