@@ -186,6 +186,7 @@ async def bare_orders(conn: AsyncConnection, span: ReportRange, scope: ReportSco
     where = [o.created_at >= span.start, o.created_at < span.end]
     if scope.channel_id is not None:
         where.append(o.channel_id == scope.channel_id)
+    await reads.custom_plans(conn)
     return (await conn.execute(select(func.count()).where(*where))).scalar()
 
 
@@ -196,6 +197,7 @@ async def bare_lines(conn: AsyncConnection, span: ReportRange, scope: ReportScop
     if scope.channel_id is not None:
         where.append(o.channel_id == scope.channel_id)
     query = select(func.sum(ln.quantity)).select_from(orders.join(order_lines, ln.order_id == o.id))
+    await reads.custom_plans(conn)
     return (await conn.execute(query.where(*where))).scalar()
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -63,6 +64,16 @@ class ReportScope:
     channel_id: int | None = None
     location_id: int | None = None  # fulfillment-based reports only
     source_code: str | None = None
+
+
+async def custom_plans(conn: AsyncConnection) -> None:
+    """Plan each report for its own bounds. asyncpg prepares statements and PostgreSQL
+    switches a prepared statement to a generic plan after five executions on a connection;
+    the generic plan cannot see how long the period is, and on a reused connection the same
+    report ran up to twice as slow (bench/reports.py). Local to the read's transaction,
+    which ends when the connection goes back to the pool."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
 
 
 def _utc(value: datetime) -> datetime:
@@ -130,6 +141,7 @@ async def sales(
         .order_by(*[part for k in keys for part in (k.is_(None), k)], _o.currency)
         .limit(limit)
     )
+    await custom_plans(conn)
     found = []
     for row in await conn.execute(query):
         c = row.currency
@@ -175,6 +187,7 @@ async def returns_by_sku(
         )
         .limit(limit)
     )
+    await custom_plans(conn)
     return [
         ReturnsRow(row.sku, int(row.shipped), int(row.returned))
         for row in await conn.execute(query)
@@ -209,6 +222,7 @@ async def fill_rate(
         .where(*_placed_in(span, scope))
         .group_by(_o.channel_id)
     )
+    await custom_plans(conn)
     rows = [
         FillRow(
             channel=channel_codes.get(row.channel_id, str(row.channel_id)),
@@ -244,6 +258,7 @@ async def order_to_shipment(
         .group_by(_f.location_code, _f.method)
         .order_by(_f.location_code, _f.method)
     )
+    await custom_plans(conn)
     return [
         ShipmentTimeRow(
             location=row.location_code,
@@ -302,6 +317,7 @@ async def orders_at_risk(
         .order_by(cast(unpromised, Integer), _o.promised_by, _o.status_changed_at, _o.id)
         .limit(limit)
     )
+    await custom_plans(conn)
     found = []
     for row in await conn.execute(query):
         promised = aware(row.promised_by) if row.promised_by is not None else None
