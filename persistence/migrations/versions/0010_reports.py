@@ -81,6 +81,13 @@ def upgrade() -> None:
         ["channel_id", "created_at"],
         postgresql_include=ORDER_COLUMNS,
     )
+    op.create_index(
+        "ix_order_lines_unfilled",
+        "order_lines",
+        ["order_id"],
+        postgresql_where=sa.text("quantity_unfilled > 0"),
+        sqlite_where=sa.text("quantity_unfilled > 0"),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(DAY_STATISTICS)
     op.create_index(
@@ -96,6 +103,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP STATISTICS IF EXISTS st_orders_report_day")
+    op.drop_index("ix_order_lines_unfilled", table_name="order_lines")
     op.drop_index("ix_orders_open_promised", table_name="orders")
     op.drop_index("ix_orders_channel_created", table_name="orders")
     op.drop_index("ix_order_lines_order", table_name="order_lines")
