@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -71,7 +72,7 @@ async def custom_plans(conn: AsyncConnection) -> None:
     """Plan each report for its own bounds. asyncpg prepares statements and PostgreSQL
     switches a prepared statement to a generic plan after five executions on a connection;
     the generic plan cannot see how long the period is, and on a reused connection the same
-    report ran up to twice as slow (bench/reports.py). Local to the read's transaction,
+    report ran 2.7x as slow (bench/reports.py, docs/reports.md). Local to the read's transaction,
     which ends when the connection goes back to the pool."""
     if conn.dialect.name == "postgresql":
         # work_mem: the hash of a period's orders (~100,000 ids) fits in memory instead
@@ -101,7 +102,9 @@ def _placed_in(span: ReportRange, scope: ReportScope) -> list[ColumnElement[bool
 def _day(conn: AsyncConnection) -> ColumnElement[Any]:
     """The UTC calendar day of the order's placement, per dialect."""
     if conn.dialect.name == "postgresql":
-        return cast(func.timezone("UTC", _o.created_at), Date)
+        # A literal, not a parameter: the expression must be the one migration 0010 keeps
+        # statistics on (st_orders_report_day), whatever plan the statement gets.
+        return cast(func.timezone(literal_column("'UTC'"), _o.created_at), Date)
     return func.substr(_o.created_at, 1, 10)  # stored as 'YYYY-MM-DD HH:MM:SS...' (UTC)
 
 
