@@ -43,6 +43,7 @@ from schema.orders import (
 )
 from schema.policy import AUTHENTICATED, PUBLIC, guard
 from schema.promotions import Promotion, PromotionsMutation, PromotionsQuery
+from schema.reports import ReportsQuery
 from schema.returns import Return, ReturnsMutation
 from schema.tokens import TokensMutation, TokensQuery
 
@@ -74,6 +75,7 @@ Query = merge_types(
         OrdersQuery,
         FinanceQuery,
         PromotionsQuery,
+        ReportsQuery,
     ),
 )
 Mutation = merge_types(

@@ -203,6 +203,26 @@ COSTS: dict[str, FieldCost] = {
     "TrialBalanceRow.debit": ATTRIBUTE,
     "TrialBalanceRow.credit": ATTRIBUTE,
     "TrialBalanceRow.balance": ATTRIBUTE,
+    # Reports (docs/reports.md): one aggregate statement each over up to a year of orders,
+    # tens of milliseconds on 100,000 orders: charged as a heavy write, so a document holds
+    # only a few. Row fields are computed from the row.
+    "Query.salesReport": FieldCost(each=25 * STATEMENT),
+    "Query.returnsRateReport": FieldCost(each=25 * STATEMENT),
+    "Query.fillRateReport": FieldCost(each=25 * STATEMENT),
+    "Query.orderToShipmentReport": FieldCost(each=25 * STATEMENT),
+    "Query.ordersAtRisk": FieldCost(each=5 * STATEMENT),
+    "SalesReportRow.subtotal": ATTRIBUTE,
+    "SalesReportRow.discountTotal": ATTRIBUTE,
+    "SalesReportRow.shippingTotal": ATTRIBUTE,
+    "SalesReportRow.taxTotal": ATTRIBUTE,
+    "SalesReportRow.total": ATTRIBUTE,
+    "SalesReportRow.cancelledTotal": ATTRIBUTE,
+    "SalesReportRow.netTotal": ATTRIBUTE,
+    "SalesReportRow.averageOrderValue": ATTRIBUTE,
+    "ReturnsRateRow.returnsRate": ATTRIBUTE,
+    "FillRateRow.unitsOpen": ATTRIBUTE,
+    "FillRateRow.fillRate": ATTRIBUTE,
+    "FillRateRow.orderFillRate": ATTRIBUTE,
 }
 
 

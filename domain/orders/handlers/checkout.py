@@ -46,12 +46,13 @@ from domain.orders.handlers.stock import (
     load_stock,
     write_back,
 )
+from domain.orders.lifecycle import FulfillmentMethod
 from domain.orders.model import Order, record
 from domain.orders.placement import LineChoice, NewOrder, place_order
 from domain.orders.plan import SourcingLine, SourcingPlan
 from domain.orders.ports import ChannelOrderSettings
 from domain.orders.pricing import PricingLine, Totals, price_lines
-from domain.orders.promises import delivery_promises
+from domain.orders.promises import DeliveryPromise, delivery_promises, order_promise
 from domain.orders.settings import order_number
 from domain.orders.sourcing import source
 from domain.payments.model import Payment, authorized_payment
@@ -154,6 +155,7 @@ async def place(
     holder = c.cart_id if c.cart_holds else None
     stock = await load_stock(uow, settings, c.scope, c.variants, now, lock=True, cart_id=holder)
     plan = await _plan(uow, c, stock, now)
+    offered: tuple[DeliveryPromise, ...] = ()
     if c.option is not None:
         offered = delivery_promises(c.sourcing, plan, stock.snapshot, [c.option], c.address, now)
         if not offered:
@@ -162,6 +164,7 @@ async def place(
             )
     # Promotion rows are locked after stock and capacity, before the order number.
     await redeem(uow, discounts, c.coupon_fields, c.coupon_field)
+    picks_up = any(ch.method is FulfillmentMethod.PICKUP for ch in c.choices.values())
     customer_id = None
     if c.email is not None:
         customer_id = (await uow.customers.ensure(c.email, None, now)).id
@@ -179,6 +182,12 @@ async def place(
         coupon_codes=c.coupon_codes,
         source_code=c.source_code,
         external_reference=c.external_reference,
+        promised_by=order_promise(
+            offered[0] if offered else None,
+            c.option,
+            c.settings.pickup if picks_up else None,
+            now,
+        ),
     )
     order, effects = place_order(new, totals, c.choices, plan, new_id, auth.payment, c.line_fields)
     for applied in discounts.applied:  # customer care sees what each promotion took off
