@@ -116,6 +116,9 @@ def test_an_order_trail_shows_authorization_shipment_and_capture_with_exact_amou
 
     after = api(BALANCE, {"currency": "EUR"})["trialBalance"]
     assert after["totalDebit"] == after["totalCredit"]
+    # Sums are shown on the currency's grid like every amount, not with the column's padding.
+    shown = [after["totalDebit"]] + [row["debit"] for row in after["rows"]]
+    assert all(len(amount.rpartition(".")[2]) == 2 for amount in shown), shown
     moved = {
         row["account"]: Decimal(row["balance"]) for row in after["rows"]
     }  # other tests post too: compare the change
