@@ -1,0 +1,297 @@
+"""Render once, deliver many: subscribers who would get the same answer share one execution.
+
+A dashboard of a thousand identical subscriptions used to execute the same selection on the
+same event a thousand times. Here, subscriptions whose answers cannot differ form a group:
+
+    key = (document, operationName, variables, grants)
+    grants = the token's kind, scopes, channel, location and customer bindings
+
+Everything a subscription's answer depends on is in the key: the access guard, the query
+cost limit and the feeds' row filters (`Viewer`, the channel/location checks) read only the
+document, the variables and those grants (domain/access.py `Actor`), so two members of a
+group are refused, filtered and answered alike. A channel-bound token and an unbound one,
+two customers, two locations: different keys, different groups, filtering decided per group.
+
+Each subscriber still runs its own operation up to the point where it would start
+listening (`ProbeBus`): parsing, validation, the access guard, its own cost charge and the
+resolver's own checks (an order it may not see is NOT_FOUND) are the individual path's,
+unchanged. When it reaches the bus it joins the group instead; the group runs the operation
+once more, with its own context (no request: nothing charged twice), subscribed to the bus
+with no owner (a revoked token's connections are closed, which takes its members out; the
+others go on). Per event the group executes once, encodes the `next` payload once (orjson)
+and pushes the same text to each member's socket queue (server/ws_transport.py): members
+with the same operation id get the same string object.
+
+Order and delivery are the group stream's: one bus subscription in `seq` order, at least
+once, so each member sees events in commit order from when it joined. A member joins a
+running group between two events; a group whose last member leaves is cancelled. A failing
+group (its execution raises, its stream overflows) ends its own members only: each group is
+its own task. Operations the probe never sees listening (queries, mutations over the
+socket) were answered by the member's own run and never group.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Hashable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from graphql import GraphQLError
+from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
+from strawberry.types.graphql import OperationType
+from strawberry.utils.aio import aclosing
+
+from domain.tokens.model import ApiToken
+from server.http_json import OPTIONS
+from subscriptions.bus import EventBus, OutboxBus
+from subscriptions.fanout import Event
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+    from server.ws_transport import QueuedWebSocket
+
+log = logging.getLogger("orchestra.subscriptions")
+
+Errors = list[GraphQLError]
+
+
+def grants_of(token: ApiToken | None) -> Hashable:
+    """Everything of a token that can change what it sees (the `Actor` built from it),
+    and nothing else: not its id or name."""
+    if token is None:
+        return None
+    return (
+        token.kind.value,
+        tuple(sorted(token.scopes)),
+        token.channel,
+        token.location,
+        token.customer,
+    )
+
+
+def group_key(
+    query: str, operation_name: str | None, variables: Any, token: ApiToken | None
+) -> Hashable | None:
+    """The group of a subscribe message, or None when it cannot be keyed exactly."""
+    try:
+        canonical = orjson.dumps(variables or {}, option=OPTIONS | orjson.OPT_SORT_KEYS)
+    except TypeError:  # integers beyond 64 bits and the like: run it on its own
+        return None
+    return (query, operation_name, canonical, grants_of(token))
+
+
+class ProbeBus:
+    """The bus as one subscriber's own run of its operation sees it: everything goes to
+    the real bus except `subscribe`, which records that the operation passed every check
+    and started listening, and ends the stream at once (the group listens instead)."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self.reached = False
+
+    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
+        await self._bus.publish(topic, payload)
+
+    def subscribe(
+        self, topic: str, owner: int | None = None, key: Hashable | None = None
+    ) -> AsyncIterator[Event]:
+        self.reached = True
+        return _nothing()
+
+    async def flush(self) -> None:
+        await self._bus.flush()
+
+    @property
+    def subscriber_count(self) -> int:
+        return self._bus.subscriber_count
+
+
+async def _nothing() -> AsyncIterator[Event]:
+    return
+    yield  # an async generator that ends at once
+
+
+class Member:
+    """One subscription served by a group: its socket queue and operation id."""
+
+    __slots__ = ("done", "id_json", "operation_id", "socket")
+
+    def __init__(self, socket: QueuedWebSocket, operation_id: str) -> None:
+        self.socket = socket
+        self.operation_id = operation_id
+        self.id_json = orjson.dumps(operation_id).decode()
+        # Set when the group ends: None (complete) or the errors of a refused start.
+        self.done: asyncio.Future[Errors | None] = asyncio.get_running_loop().create_future()
+
+
+class Group:
+    __slots__ = ("ended", "key", "live", "members", "name", "task")
+
+    def __init__(self, key: Hashable) -> None:
+        self.key = key
+        self.name = f"shared-{uuid.uuid4().hex[:12]}"
+        self.members: dict[Member, None] = {}  # insertion-ordered set
+        self.live = False  # its bus stream is registered: no event can be missed
+        self.ended = False
+        self.task: asyncio.Task[None] | None = None
+
+
+class GroupBus:
+    """The bus as a group's execution sees it: one stream, owned by no token, that marks
+    the group live once registered."""
+
+    def __init__(self, bus: OutboxBus, group: Group) -> None:
+        self._bus = bus
+        self._group = group
+
+    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
+        await self._bus.publish(topic, payload)
+
+    def subscribe(
+        self, topic: str, owner: int | None = None, key: Hashable | None = None
+    ) -> AsyncIterator[Event]:
+        return self._listen(topic, key)
+
+    async def _listen(self, topic: str, key: Hashable | None) -> AsyncIterator[Event]:
+        group = self._group
+
+        def ready() -> None:
+            group.live = True
+
+        stream = self._bus.fanout.subscribe(topic, None, key, ready=ready)
+        try:
+            async for event in stream:
+                yield event
+        finally:
+            group.live = False
+            await stream.aclose()  # type: ignore[attr-defined]
+
+    async def flush(self) -> None:
+        await self._bus.flush()
+
+    @property
+    def subscriber_count(self) -> int:
+        return self._bus.subscriber_count
+
+
+class SharedSubscriptions:
+    """This worker's groups, by key."""
+
+    def __init__(self, schema: BaseSchema, bus: OutboxBus, enabled: bool = True) -> None:
+        self.schema = schema
+        self.bus = bus
+        self.enabled = enabled
+        self.groups: dict[Hashable, Group] = {}
+        self.executions = 0  # events executed by groups
+        self.deliveries = 0  # `next` messages those executions were written as
+        bus.shared_members = self.members_beyond_streams
+
+    def members_beyond_streams(self) -> int:
+        """Subscriptions served by live groups beyond the one bus stream each holds."""
+        return sum(len(g.members) - 1 for g in self.groups.values() if g.live)
+
+    def join(
+        self,
+        key: Hashable,
+        member: Member,
+        context: Context,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> Group:
+        group = self.groups.get(key)
+        if group is None or group.ended:
+            group = self.groups[key] = Group(key)
+            task = asyncio.create_task(
+                self._run(group, self._context(context, group), query, variables, operation_name)
+            )
+            group.task = task
+        group.members[member] = None
+        return group
+
+    def leave(self, member: Member, group: Group) -> None:
+        group.members.pop(member, None)
+        if not group.members and not group.ended:
+            self._end(group, None)
+            if group.task is not None:
+                group.task.cancel()
+
+    def _context(self, context: Context, group: Group) -> Context:
+        shared = context.fresh()
+        shared.bus = GroupBus(self.bus, group)
+        shared.request = None  # no connection: its cost was charged to each member
+        shared.request_id = group.name
+        shared.connection_params = None
+        return shared
+
+    async def _run(
+        self,
+        group: Group,
+        context: Context,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> None:
+        try:
+            source = await self.schema.stream(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+                allowed_operation_types=(OperationType.SUBSCRIPTION,),
+            )
+            first = True
+            async with aclosing(source):
+                async for result in source:
+                    if first and isinstance(result, PreExecutionError):
+                        self._end(group, list(result.errors or ()))
+                        return
+                    first = False
+                    if not isinstance(result, ExecutionResult):
+                        error = GraphQLError(
+                            "Incremental delivery is not supported over graphql-transport-ws"
+                        )
+                        self._end(group, [error])
+                        return
+                    self._broadcast(group, result)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("shared subscription %s failed", group.name)
+        finally:
+            self._end(group, None)
+
+    def _broadcast(self, group: Group, result: ExecutionResult) -> None:
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [error.formatted for error in result.errors]
+        if result.extensions:
+            payload["extensions"] = result.extensions
+        body = orjson.dumps(payload, option=OPTIONS).decode()
+        frames: dict[str, str] = {}  # one text per operation id: usually just one
+        for member in tuple(group.members):
+            frame = frames.get(member.id_json)
+            if frame is None:
+                frame = frames[member.id_json] = (
+                    f'{{"id":{member.id_json},"type":"next","payload":{body}}}'
+                )
+            member.socket.push(frame)
+        self.executions += 1
+        self.deliveries += len(group.members)
+
+    def _end(self, group: Group, errors: Errors | None) -> None:
+        """The group is over: its members are told (complete, or the start's errors)."""
+        if group.ended:
+            return
+        group.ended = True
+        if self.groups.get(group.key) is group:
+            del self.groups[group.key]
+        for member in group.members:
+            if not member.done.done():
+                member.done.set_result(errors)
+        group.members.clear()
