@@ -90,7 +90,12 @@ class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):  # issue 10: or
         self.websocket_adapter_class = type(  # type: ignore[assignment]
             "AppQueuedWebSocket", (QueuedWebSocket,), {"limit": settings.ws_send_queue}
         )
-        self.shared = SharedSubscriptions(schema, services.bus, settings.shared_subscriptions)
+        # Imported here: query_limits -> query_cost -> request_limits imports this module.
+        from server.query_limits import document_cache_of
+
+        self.shared = SharedSubscriptions(
+            schema, services.bus, settings.shared_subscriptions, document_cache_of(schema)
+        )
         logging.getLogger("strawberry.execution").addFilter(_ONLY_SERVER_FAULTS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -39,7 +39,8 @@ from collections.abc import AsyncIterator, Hashable
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
+from graphql import OperationType as GraphQLOperationType
 from strawberry.schema import BaseSchema
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
@@ -47,6 +48,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.utils.aio import aclosing
 
 from domain.tokens.model import ApiToken
+from server.documents import DocumentCache
 from server.http_json import OPTIONS
 from subscriptions.bus import EventBus, OutboxBus
 from subscriptions.fanout import Event
@@ -130,13 +132,14 @@ class Member:
 
 
 class Group:
-    __slots__ = ("ended", "key", "live", "members", "name", "task")
+    __slots__ = ("ended", "key", "listened", "live", "members", "name", "task")
 
     def __init__(self, key: Hashable) -> None:
         self.key = key
         self.name = f"shared-{uuid.uuid4().hex[:12]}"
         self.members: dict[Member, None] = {}  # insertion-ordered set
         self.live = False  # its bus stream is registered: no event can be missed
+        self.listened = False  # it has been live (stays True once its stream ends)
         self.ended = False
         self.task: asyncio.Task[None] | None = None
 
@@ -161,7 +164,7 @@ class GroupBus:
         group = self._group
 
         def ready() -> None:
-            group.live = True
+            group.live = group.listened = True
 
         stream = self._bus.fanout.subscribe(topic, None, key, ready=ready)
         try:
@@ -182,18 +185,49 @@ class GroupBus:
 class SharedSubscriptions:
     """This worker's groups, by key."""
 
-    def __init__(self, schema: BaseSchema, bus: OutboxBus, enabled: bool = True) -> None:
+    def __init__(
+        self,
+        schema: BaseSchema,
+        bus: OutboxBus,
+        enabled: bool = True,
+        documents: DocumentCache | None = None,
+    ) -> None:
         self.schema = schema
         self.bus = bus
         self.enabled = enabled
+        self.documents = documents
         self.groups: dict[Hashable, Group] = {}
         self.executions = 0  # events executed by groups
         self.deliveries = 0  # `next` messages those executions were written as
+        self.led = 0  # groups started by their first member's own run
         bus.shared_members = self.members_beyond_streams
 
     def members_beyond_streams(self) -> int:
         """Subscriptions served by live groups beyond the one bus stream each holds."""
         return sum(len(g.members) - 1 for g in self.groups.values() if g.live)
+
+    def running(self, key: Hashable) -> Group | None:
+        group = self.groups.get(key)
+        return None if group is None or group.ended else group
+
+    def listens(self, query: str, operation_name: str | None) -> bool:
+        """Whether the operation is known to be a subscription: its document already passed
+        parsing, limits and validation (it is in the document cache). Unknown documents
+        take the probe's path, which parses them under the limits."""
+        entry = self.documents.peek(query) if self.documents is not None else None
+        if entry is None:
+            return False
+        operations = [
+            d for d in entry.document.definitions if isinstance(d, OperationDefinitionNode)
+        ]
+        if operation_name is None:
+            chosen = operations[0] if len(operations) == 1 else None
+        else:
+            chosen = next(
+                (o for o in operations if o.name is not None and o.name.value == operation_name),
+                None,
+            )
+        return chosen is not None and chosen.operation is GraphQLOperationType.SUBSCRIPTION
 
     def join(
         self,
@@ -203,14 +237,20 @@ class SharedSubscriptions:
         query: str,
         variables: dict[str, Any] | None,
         operation_name: str | None,
+        lead: bool = False,
     ) -> Group:
-        group = self.groups.get(key)
-        if group is None or group.ended:
+        """Add `member` to its group, starting the group if there is none. A member that
+        `lead`s has not run its operation yet: the group's first run is its own (its
+        request, its cost charge, its refusal), so a subscription that starts a group
+        costs one run, as it did alone."""
+        group = self.running(key)
+        if group is None:
             group = self.groups[key] = Group(key)
-            task = asyncio.create_task(
-                self._run(group, self._context(context, group), query, variables, operation_name)
-            )
-            group.task = task
+            leader = member if lead else None
+            self.led += lead
+            shared = self._context(context, group, keep_request=lead)
+            run = self._run(group, shared, query, variables, operation_name, leader)
+            group.task = asyncio.create_task(run)
         group.members[member] = None
         return group
 
@@ -221,12 +261,14 @@ class SharedSubscriptions:
             if group.task is not None:
                 group.task.cancel()
 
-    def _context(self, context: Context, group: Group) -> Context:
+    def _context(self, context: Context, group: Group, keep_request: bool = False) -> Context:
         shared = context.fresh()
+        shared.gateways = context.gateways
         shared.bus = GroupBus(self.bus, group)
-        shared.request = None  # no connection: its cost was charged to each member
-        shared.request_id = group.name
-        shared.connection_params = None
+        if not keep_request:
+            shared.request = None  # no connection: its cost was charged to each member
+            shared.request_id = group.name
+            shared.connection_params = None
         return shared
 
     async def _run(
@@ -236,29 +278,15 @@ class SharedSubscriptions:
         query: str,
         variables: dict[str, Any] | None,
         operation_name: str | None,
+        lead: Member | None,
     ) -> None:
         try:
-            source = await self.schema.stream(
-                query,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation_name,
-                allowed_operation_types=(OperationType.SUBSCRIPTION,),
-            )
-            first = True
-            async with aclosing(source):
-                async for result in source:
-                    if first and isinstance(result, PreExecutionError):
-                        self._end(group, list(result.errors or ()))
-                        return
-                    first = False
-                    if not isinstance(result, ExecutionResult):
-                        error = GraphQLError(
-                            "Incremental delivery is not supported over graphql-transport-ws"
-                        )
-                        self._end(group, [error])
-                        return
-                    self._broadcast(group, result)
+            while await self._execute(group, context, query, variables, operation_name, lead):
+                # The leader was answered on its own (refused); the members that joined
+                # meanwhile passed their own checks: run it again for them, charging no one.
+                if not group.members:
+                    return
+                context, lead = self._context(context, group), None
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -266,20 +294,60 @@ class SharedSubscriptions:
         finally:
             self._end(group, None)
 
+    async def _execute(
+        self,
+        group: Group,
+        context: Context,
+        query: str,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        lead: Member | None,
+    ) -> bool:
+        """Run the stream for the group; True when it stopped at the leader's own answer."""
+        source = await self.schema.stream(
+            query,
+            variable_values=variables,
+            context_value=context,
+            operation_name=operation_name,
+            allowed_operation_types=(OperationType.SUBSCRIPTION,),
+        )
+        first = True
+        async with aclosing(source):
+            async for result in source:
+                if lead is not None and not group.listened:
+                    # A result before listening is the leader's run answering for itself
+                    # (a refusal: no such order, out of budget): it is the leader's alone.
+                    self._answer_alone(group, lead, result)
+                    return True
+                if first and isinstance(result, PreExecutionError):
+                    self._end(group, list(result.errors or ()))
+                    return False
+                first = False
+                if not isinstance(result, ExecutionResult):
+                    self._end(group, [_INCREMENTAL()])
+                    return False
+                self._broadcast(group, result)
+        return False
+
+    def _answer_alone(self, group: Group, member: Member, result: Any) -> None:
+        group.members.pop(member, None)
+        if member.done.done():
+            return
+        if isinstance(result, PreExecutionError):
+            member.done.set_result(list(result.errors or ()))
+        elif isinstance(result, ExecutionResult):
+            member.socket.push(_frame(member.id_json, _payload(result)))
+            member.done.set_result(None)
+        else:
+            member.done.set_result([_INCREMENTAL()])
+
     def _broadcast(self, group: Group, result: ExecutionResult) -> None:
-        payload: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            payload["errors"] = [error.formatted for error in result.errors]
-        if result.extensions:
-            payload["extensions"] = result.extensions
-        body = orjson.dumps(payload, option=OPTIONS).decode()
+        body = _payload(result)
         frames: dict[str, str] = {}  # one text per operation id: usually just one
         for member in tuple(group.members):
             frame = frames.get(member.id_json)
             if frame is None:
-                frame = frames[member.id_json] = (
-                    f'{{"id":{member.id_json},"type":"next","payload":{body}}}'
-                )
+                frame = frames[member.id_json] = _frame(member.id_json, body)
             member.socket.push(frame)
         self.executions += 1
         self.deliveries += len(group.members)
@@ -295,3 +363,21 @@ class SharedSubscriptions:
             if not member.done.done():
                 member.done.set_result(errors)
         group.members.clear()
+
+
+def _payload(result: ExecutionResult) -> str:
+    """A `next` message's payload, encoded once, as strawberry's handler builds it."""
+    payload: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        payload["errors"] = [error.formatted for error in result.errors]
+    if result.extensions:
+        payload["extensions"] = result.extensions
+    return orjson.dumps(payload, option=OPTIONS).decode()
+
+
+def _frame(id_json: str, payload: str) -> str:
+    return f'{{"id":{id_json},"type":"next","payload":{payload}}}'
+
+
+def _INCREMENTAL() -> GraphQLError:
+    return GraphQLError("Incremental delivery is not supported over graphql-transport-ws")

@@ -156,9 +156,16 @@ class SharedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
             await super().run_operation(operation)
             return
         assert shared is not None
-        probe = ProbeBus(self.context.bus)
         context = self.context.fresh()
         context.gateways = self.context.gateways
+        if shared.running(key) is None and shared.listens(
+            operation.query, operation.operation_name
+        ):
+            # The first of its group: its own run is the group's (nothing awaited between
+            # the check and the join, so no other subscriber can start the group meanwhile).
+            await self._follow(shared, key, operation, context, lead=True)
+            return
+        probe = ProbeBus(self.context.bus)
         context.bus = probe
         try:
             source = await self.schema.stream(
@@ -189,10 +196,17 @@ class SharedTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
         key: Hashable,
         operation: Operation[Context, None],
         context: Context,
+        lead: bool = False,
     ) -> None:
         member = Member(self.websocket, operation.id)
         group = shared.join(
-            key, member, context, operation.query, operation.variables, operation.operation_name
+            key,
+            member,
+            context,
+            operation.query,
+            operation.variables,
+            operation.operation_name,
+            lead,
         )
         self._members[operation.id] = (member, group)
         try:

@@ -291,3 +291,46 @@ def test_a_failing_group_ends_only_its_own_members(
         # The other group goes on after the failure.
         shop.care("release", id=order["id"])
         assert statuses(fine, 1) == [(order["id"], "ON_HOLD", "CONFIRMED")]
+
+
+def test_a_refused_subscriber_gets_its_own_refusal_and_the_group_goes_on(
+    client: TestClient, solo: TestClient, shop: Floor
+) -> None:
+    order = shop.place([(shop.skus[0], 1)])  # ann's
+    bob = shop.token("customer", ["orders:read"], customer="bob@example.com")
+    shared = shared_of(client)
+
+    def refused(app: TestClient) -> list[dict[str, Any]]:
+        with app.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
+            auth = {"authorization": f"Bearer {bob.secret}"}
+            ws.send_json({"type": "connection_init", "payload": auth})
+            assert ws.receive_json()["type"] == "connection_ack"
+            payload = {"query": STATUS, "variables": {"id": order["id"]}}
+            ws.send_json({"id": "1", "type": "subscribe", "payload": payload})
+            messages = [ws.receive_json()]
+            if messages[0]["type"] == "next":
+                messages.append(ws.receive_json())
+            nothing_more(ws)
+            return messages
+
+    led = shared.led
+    alone = refused(solo)
+    assert refused(client) == alone  # run as the first of its group: its own answer
+    assert shared.led == led + 1
+    assert alone[0]["payload"]["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert shared.groups == {}
+    # The same shopper's own order: listening, in a group of its own.
+    mine = shop.api(
+        """mutation($i: OrderPlaceInput!) { orderPlace(input: $i) { order { id } } }""",
+        {
+            "i": {
+                "channel": shop.channel,
+                "lines": [{"sku": shop.skus[1], "quantity": 1}],
+                "email": "bob@example.com",
+                "pickupLocation": shop.store,
+            }
+        },
+    )["orderPlace"]["order"]
+    with subscribed(client, bob.secret or "", STATUS, {"id": mine["id"]}) as ws:
+        shop.care("hold", id=mine["id"], reason="x")
+        assert statuses(ws, 1) == [(mine["id"], "CONFIRMED", "ON_HOLD")]
