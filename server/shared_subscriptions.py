@@ -12,13 +12,14 @@ document, the variables and those grants (domain/access.py `Actor`), so two memb
 group are refused, filtered and answered alike. A channel-bound token and an unbound one,
 two customers, two locations: different keys, different groups, filtering decided per group.
 
-Each subscriber still runs its own operation up to the point where it would start
-listening (`ProbeBus`): parsing, validation, the access guard, its own cost charge and the
-resolver's own checks (an order it may not see is NOT_FOUND) are the individual path's,
-unchanged. When it reaches the bus it joins the group instead; the group runs the operation
-once more, with its own context (no request: nothing charged twice), subscribed to the bus
-with no owner (a revoked token's connections are closed, which takes its members out; the
-others go on). Per event the group executes once, encodes the `next` payload once (orjson)
+The first subscriber of a group starts it with its own run (its request, cost charge and
+refusal are its own; a refusal before listening goes to it alone and the group runs again
+for whoever joined meanwhile). Every other subscriber runs its own operation up to the point
+where it would start listening (`ProbeBus`): parsing, validation, the access guard, its own
+cost charge and the resolver's own checks (an order it may not see is NOT_FOUND) are the
+individual path's, unchanged; when it reaches the bus it joins the group instead. A group's
+bus stream has no owner (a revoked token's connections are closed, which takes its members
+out; the others go on). Per event the group executes once, encodes the `next` payload once (orjson)
 and pushes the same text to each member's socket queue (server/ws_transport.py): members
 with the same operation id get the same string object.
 
