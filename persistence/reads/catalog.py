@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.catalog.model import Category, Channel, KitComponent, Product, Variant
 from persistence import mappers
 from persistence.database import one_of_on
+from persistence.reads import raw
 from persistence.tables import categories, channels, kit_components, prices, products, variants
 
 
@@ -65,10 +66,52 @@ def _filtered(query: Select[Any], spec: ProductQuery) -> Select[Any]:
     return query
 
 
+# The storefront listing's statements for asyncpg (persistence/reads/raw.py), the same
+# as the SQLAlchemy ones below them; columns in the order of the domain classes.
+_PAGE_COLUMNS = "SELECT id, handle, title, description, category_id FROM products"
+_SOLD_IN = (
+    "id IN (SELECT variants.product_id FROM variants JOIN prices"
+    " ON prices.variant_id = variants.id WHERE prices.channel_id = ${})"
+)
+VARIANTS_OF_PRODUCTS_PG = (
+    "SELECT id, product_id, sku, title, unit_cost, is_kit FROM variants"
+    " WHERE product_id = ANY($1::bigint[]) ORDER BY id"
+)
+PRICES_OF_VARIANTS_PG = (
+    "SELECT variant_id, channel_id, amount FROM prices WHERE variant_id = ANY($1::bigint[])"
+)
+
+
+async def _raw_page(
+    conn: AsyncConnection, spec: ProductQuery, after_id: int | None, limit: int
+) -> list[Product] | None:
+    if spec.search or spec.category_id is not None or spec.skus is not None:
+        return None  # the listing's filters stay SQLAlchemy's
+    where: list[str] = []
+    args: list[Any] = []
+    if spec.channel_id is not None:
+        args.append(spec.channel_id)
+        where.append(_SOLD_IN.format(len(args)))
+    if after_id is not None:
+        args.append(after_id)
+        where.append(f"id > ${len(args)}")
+    args.append(limit)
+    sql = _PAGE_COLUMNS
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = await raw.fetch(conn, f"{sql} ORDER BY id LIMIT ${len(args)}", *args)
+    if rows is None:
+        return None
+    return [Product(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
 async def product_page(
     conn: AsyncConnection, spec: ProductQuery, after_id: int | None, limit: int
 ) -> list[Product]:
     """Keyset pagination by id: stable under concurrent inserts, no OFFSET scans."""
+    found = await _raw_page(conn, spec, after_id, limit)
+    if found is not None:
+        return found
     query = _filtered(select(products), spec)
     if after_id is not None:
         query = query.where(products.c.id > after_id)
@@ -95,6 +138,17 @@ async def variants_by_product(
     conn: AsyncConnection, product_ids: Sequence[int]
 ) -> dict[int, list[Variant]]:
     # The storefront listing's hot path: one array parameter, rows fetched at once.
+    records = await raw.fetch(conn, VARIANTS_OF_PRODUCTS_PG, list(product_ids))
+    if records is not None:
+        by_product: dict[int, list[Variant]] = {}
+        for r in records:
+            variant = Variant(r[0], r[1], r[2], r[3], r[4], r[5])
+            found_list = by_product.get(r[1])
+            if found_list is None:
+                by_product[r[1]] = [variant]
+            else:
+                found_list.append(variant)
+        return by_product
     rows = await conn.execute(
         select(variants)
         .where(one_of_on(conn, variants.c.product_id, product_ids))
@@ -136,6 +190,9 @@ async def prices_of_variants(
     """Every channel's price of these variants, by (variant id, channel id)."""
     if not variant_ids:
         return {}
+    records = await raw.fetch(conn, PRICES_OF_VARIANTS_PG, list(variant_ids))
+    if records is not None:
+        return {(r[0], r[1]): r[2] for r in records}
     columns = (prices.c.variant_id, prices.c.channel_id, prices.c.amount)
     rows = await conn.execute(
         select(*columns).where(one_of_on(conn, prices.c.variant_id, variant_ids))
