@@ -180,7 +180,7 @@ async def drive(
     CPU_SECONDS.append(time.process_time() - cpu)
     await startup.put({"type": "lifespan.shutdown"})
     await lifespan
-    profile_path = Path("/tmp/orchestra-profile.pstats")
+    profile_path = Path(f"/tmp/{DATABASE}.pstats")
     profiler.dump_stats(profile_path)
     return elapsed
 
@@ -245,7 +245,7 @@ def main() -> None:
         f"{args.concurrency} at a time, {elapsed:.2f}s under cProfile "
         f"({per_request:.2f} ms/request, profiler overhead included)\n"
     )
-    stats = pstats.Stats("/tmp/orchestra-profile.pstats", stream=report)
+    stats = pstats.Stats(f"/tmp/{DATABASE}.pstats", stream=report)
     report.write(by_layer(stats, args.requests))
     stats.sort_stats("tottime").print_stats(args.top)
     stats.sort_stats("cumulative").print_stats(args.top)
