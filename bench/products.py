@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,13 +45,15 @@ from bench.loadgen import LoadResult, post_request, run_load
 
 QUERY = """query { products(first: 20) { edges { node { title
   variants { sku price(channel: "web") { amount } } } } } }"""
-DATABASE = "orchestra_bench_products"
+# BENCH_DATABASE and BENCH_PORT keep parallel runs on a shared machine apart.
+DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_products")
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 MODES = {
     "compiled": {"ORCHESTRA_RESPONSE_CACHE_TTL": "0", "ORCHESTRA_COMPILED": "1"},
     "graphql-core": {"ORCHESTRA_RESPONSE_CACHE_TTL": "0", "ORCHESTRA_COMPILED": "0"},
     "cached": {"ORCHESTRA_RESPONSE_CACHE_TTL": "1", "ORCHESTRA_COMPILED": "1"},
 }
-BARE_PORT = 8767
+BARE_PORT = PORT + 2
 
 
 @dataclass
@@ -122,7 +125,7 @@ def main() -> None:
         # every mode alike.
         for _ in range(args.rounds):
             for mode in modes:
-                with serving(url, workers=args.workers, env=MODES[mode]) as endpoint:
+                with serving(url, workers=args.workers, env=MODES[mode], port=PORT) as endpoint:
                     answers[mode] = post_json(endpoint, {"query": QUERY}, auth)
                     request = post_request(endpoint, {"query": QUERY}, auth)
                     result, cpu, opened = measure(

@@ -80,6 +80,10 @@ VARIANTS_OF_PRODUCTS_PG = (
 PRICES_OF_VARIANTS_PG = (
     "SELECT variant_id, channel_id, amount FROM prices WHERE variant_id = ANY($1::bigint[])"
 )
+PRICES_OF_VARIANTS_IN_PG = (
+    "SELECT variant_id, channel_id, amount FROM prices"
+    " WHERE variant_id = ANY($1::bigint[]) AND channel_id = ANY($2::int[])"
+)
 
 
 async def _raw_page(
@@ -102,7 +106,7 @@ async def _raw_page(
     rows = await raw.fetch(conn, f"{sql} ORDER BY id LIMIT ${len(args)}", *args)
     if rows is None:
         return None
-    return [Product(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    return [Product(*row) for row in rows]
 
 
 async def product_page(
@@ -141,11 +145,11 @@ async def variants_by_product(
     records = await raw.fetch(conn, VARIANTS_OF_PRODUCTS_PG, list(product_ids))
     if records is not None:
         by_product: dict[int, list[Variant]] = {}
-        for r in records:
-            variant = Variant(r[0], r[1], r[2], r[3], r[4], r[5])
-            found_list = by_product.get(r[1])
+        for record in records:
+            variant = Variant(*record)
+            found_list = by_product.get(variant.product_id)
             if found_list is None:
-                by_product[r[1]] = [variant]
+                by_product[variant.product_id] = [variant]
             else:
                 found_list.append(variant)
         return by_product
@@ -185,18 +189,25 @@ async def prices_for(
 
 
 async def prices_of_variants(
-    conn: AsyncConnection, variant_ids: Sequence[int]
+    conn: AsyncConnection, variant_ids: Sequence[int], channel_ids: Sequence[int] | None = None
 ) -> dict[tuple[int, int], Decimal]:
-    """Every channel's price of these variants, by (variant id, channel id)."""
+    """The prices of these variants, by (variant id, channel id): in these channels, or
+    in every channel when `channel_ids` is None."""
     if not variant_ids:
         return {}
-    records = await raw.fetch(conn, PRICES_OF_VARIANTS_PG, list(variant_ids))
+    if channel_ids is None:
+        records = await raw.fetch(conn, PRICES_OF_VARIANTS_PG, list(variant_ids))
+    else:
+        records = await raw.fetch(
+            conn, PRICES_OF_VARIANTS_IN_PG, list(variant_ids), list(channel_ids)
+        )
     if records is not None:
-        return {(r[0], r[1]): r[2] for r in records}
+        return {(variant_id, channel_id): amount for variant_id, channel_id, amount in records}
     columns = (prices.c.variant_id, prices.c.channel_id, prices.c.amount)
-    rows = await conn.execute(
-        select(*columns).where(one_of_on(conn, prices.c.variant_id, variant_ids))
-    )
+    query = select(*columns).where(one_of_on(conn, prices.c.variant_id, variant_ids))
+    if channel_ids is not None:
+        query = query.where(prices.c.channel_id.in_(list(channel_ids)))
+    rows = await conn.execute(query)
     return {(variant_id, channel_id): amount for variant_id, channel_id, amount in rows.all()}
 
 
