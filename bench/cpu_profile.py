@@ -3,6 +3,9 @@
     .venv/bin/python bench/cpu_profile.py products [--requests 400] [--concurrency 32]
                                      [--compiled 0|1] [--out bench/profiles/NAME.txt]
     workloads: products, cart, breakdown, set (inventorySet of 1,000)
+    --bare: the same question to the bare Starlette + asyncpg endpoint in this process
+    (bench/bare_products.py, bare_atp.py), for an in-process ratio
+    BENCH_DATABASE names the scratch database (default orchestra_bench_profile)
 
 Makes (or with --keep reuses) a scratch PostgreSQL database with the demo data, builds the
 Starlette app as `orchestra serve` does (response cache off), sends the requests straight
