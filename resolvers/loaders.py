@@ -15,6 +15,7 @@ from persistence.database import Database
 from persistence.reads import catalog as catalog_reads
 from persistence.reads import inventory as inventory_reads
 from persistence.reads import orders as order_reads
+from persistence.repositories import returns as return_reads
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -125,3 +126,16 @@ class Loaders:
     @cached_property
     def customer_by_email(self) -> DataLoader[Any, Any]:
         return _loader(self._db, order_reads.customers_by_emails)
+
+    # Returns: by id (node), and every return of a page of orders or customers.
+    @cached_property
+    def return_(self) -> DataLoader[Any, Any]:
+        return _loader(self._db, return_reads.returns_by_ids)
+
+    @cached_property
+    def order_returns(self) -> DataLoader[Any, Any]:
+        return _loader(self._db, return_reads.returns_of_orders, [])
+
+    @cached_property
+    def customer_returns(self) -> DataLoader[Any, Any]:
+        return _loader(self._db, return_reads.returns_of_customers, [])
