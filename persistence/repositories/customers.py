@@ -42,6 +42,8 @@ class SqlCustomerRepository:
         # A returning customer is one read. A new one: ON CONFLICT DO NOTHING waits for a
         # concurrent insert of the same e-mail, then yields to it, and the second read sees
         # the winner's row (READ COMMITTED).
+        if not self.db.is_sqlite:
+            return await self._ensure_pg(email, name, now)
         found = await self.by_email(email)
         if found is not None:
             return found
@@ -51,6 +53,26 @@ class SqlCustomerRepository:
             .on_conflict_do_nothing(index_elements=[_c.email])
             .returning(*customers.c)
         )
+        row = (await self.conn.execute(stmt)).first()
+        if row is not None:
+            return customer_from(row)
+        found = await self.by_email(email)
+        assert found is not None, "a conflicting customer row must exist"
+        return found
+
+    async def _ensure_pg(self, email: str, name: str | None, now: datetime) -> Customer:
+        """One statement, new or returning: insert unless the e-mail exists, else read it.
+        When a concurrent checkout inserted the same e-mail, ON CONFLICT waits for it and
+        yields, and the statement's snapshot (taken before) may not show the winner's row:
+        the read after it, a new snapshot, does."""
+        inserted = (
+            self.db.insert(customers)
+            .values(id=new_id(), email=email, name=name, created_at=now)
+            .on_conflict_do_nothing(index_elements=[_c.email])
+            .returning(*customers.c)
+            .cte("inserted")
+        )
+        stmt = select(inserted).union_all(select(customers).where(_c.email == email))
         row = (await self.conn.execute(stmt)).first()
         if row is not None:
             return customer_from(row)
