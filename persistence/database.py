@@ -110,6 +110,13 @@ def one_of(is_sqlite: bool, column: Any, values: Sequence[Any]) -> Any:
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
+def one_of_param(is_sqlite: bool, column: Any, name: str) -> Any:
+    """`one_of` with a named parameter (bind a list to `name`): for statements built once."""
+    if is_sqlite:
+        return column.in_(bindparam(name, expanding=True))
+    return column == any_(bindparam(name, type_=ARRAY(column.type)))
+
+
 def one_of_on(conn: AsyncConnection, column: Any, values: Sequence[Any]) -> Any:
     """Database.one_of for code that holds a connection rather than the Database."""
     return one_of(conn.dialect.name == "sqlite", column, values)
