@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.customers.model import Customer
@@ -65,17 +66,30 @@ class SqlCustomerRepository:
         When a concurrent checkout inserted the same e-mail, ON CONFLICT waits for it and
         yields, and the statement's snapshot (taken before) may not show the winner's row:
         the read after it, a new snapshot, does."""
-        inserted = (
-            self.db.insert(customers)
-            .values(id=new_id(), email=email, name=name, created_at=now)
-            .on_conflict_do_nothing(index_elements=[_c.email])
-            .returning(*customers.c)
-            .cte("inserted")
-        )
-        stmt = select(inserted).union_all(select(customers).where(_c.email == email))
-        row = (await self.conn.execute(stmt)).first()
+        params = {"c_id": new_id(), "c_email": email, "c_name": name, "c_created_at": now}
+        row = (await self.conn.execute(_ENSURE_PG, params)).first()
         if row is not None:
             return customer_from(row)
         found = await self.by_email(email)
         assert found is not None, "a conflicting customer row must exist"
         return found
+
+
+def _ensure_statement() -> Any:
+    inserted = (
+        postgresql.insert(customers)
+        .values(
+            id=bindparam("c_id"),
+            email=bindparam("c_email"),
+            name=bindparam("c_name"),
+            created_at=bindparam("c_created_at"),
+        )
+        .on_conflict_do_nothing(index_elements=[_c.email])
+        .returning(*customers.c)
+        .cte("inserted")
+    )
+    existing = select(customers).where(_c.email == bindparam("c_email"))
+    return select(inserted).union_all(existing)
+
+
+_ENSURE_PG = _ensure_statement()  # built once: every checkout runs it
