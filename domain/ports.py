@@ -21,6 +21,8 @@ from domain.inventory.ports import InventoryPorts
 from domain.ledger.ports import LedgerPorts
 from domain.locations.ports import LocationPorts
 from domain.orders.ports import OrderPorts
+from domain.promotions.ports import PromotionPorts
+from domain.returns.ports import ReturnPorts
 from domain.tokens.ports import TokenPorts
 
 
@@ -56,6 +58,8 @@ class UnitOfWork(
     OrderPorts,
     CustomerPorts,
     LedgerPorts,
+    ReturnPorts,
+    PromotionPorts,
     Transaction,
     Protocol,
 ):

@@ -44,6 +44,7 @@ def location(row: Any) -> Location:
         daily_capacity=row.daily_capacity,
         open_fulfillments=row.open_fulfillments,
         address=_address(row.address),
+        accepts_returns=getattr(row, "accepts_returns", None),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -111,6 +112,8 @@ locations = Table(
     Column("open_fulfillments", Integer, nullable=False, default=0),
     Column("address", JSON, nullable=True),
     Column("created_at", Timestamp, nullable=False),
+    # Added by 0008 (returns); NULL: the default for the location's kind.
+    Column("accepts_returns", Boolean, nullable=True),
 )
 
 api_tokens = Table(
@@ -283,6 +286,7 @@ carts = Table(
     Column("order_id", Uid, nullable=True),  # set at checkout
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    Column("source_code", String(64), nullable=True),  # 0009: campaign promotions
 )
 
 cart_lines = Table(
@@ -315,6 +319,34 @@ reservations = Table(
     Index("ix_reservations_expires", "expires_at"),
     Index("ix_reservations_position", "variant_id", "location_id"),
 )
+
+# Orders still owing the shopper something (reports' "at risk"; the partial index below).
+OPEN_ORDER_SQL = (
+    "status IN ('PENDING', 'ON_HOLD', 'CONFIRMED', 'IN_FULFILLMENT', 'PARTIALLY_SHIPPED', "
+    "'BACKORDERED')"
+)
+
+# What reports read from the orders and order_lines indexes (migration 0010).
+REPORTED_ORDER_COLUMNS = [
+    "id",
+    "channel_id",
+    "currency",
+    "status",
+    "source_code",
+    "subtotal",
+    "discount_total",
+    "shipping_total",
+    "tax_total",
+    "total",
+]
+REPORTED_LINE_COLUMNS = [
+    "sku",
+    "quantity",
+    "quantity_shipped",
+    "quantity_cancelled",
+    "quantity_returned",
+    "quantity_unfilled",
+]
 
 orders = Table(
     "orders",
@@ -349,12 +381,30 @@ orders = Table(
     Column("rejected_location_ids", JSON, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    # (0010) The latest delivery date (end of day) or pickup readyBy promised at placement;
+    # null when nothing was promised (marketplace orders without an option).
+    Column("promised_by", Timestamp, nullable=True),
     # A marketplace order imported twice is refused even under another idempotency key.
     UniqueConstraint("channel_id", "external_reference", name="uq_orders_external_reference"),
     Index("ix_orders_channel", "channel_id", "id"),
     Index("ix_orders_customer", "customer_id", "id"),
     Index("ix_orders_status", "status", "status_changed_at"),
-    Index("ix_orders_created", "created_at"),
+    # (0010) Covering on PostgreSQL (INCLUDE): reports read the orders of a period, or of a
+    # channel's period, from the index alone. Open orders by promise: small, partial
+    # (finished orders leave it). docs/reports.md.
+    Index("ix_orders_created", "created_at", postgresql_include=REPORTED_ORDER_COLUMNS),
+    Index(
+        "ix_orders_channel_created",
+        "channel_id",
+        "created_at",
+        postgresql_include=REPORTED_ORDER_COLUMNS,
+    ),
+    Index(
+        "ix_orders_open_promised",
+        "promised_by",
+        postgresql_where=text(OPEN_ORDER_SQL),
+        sqlite_where=text(OPEN_ORDER_SQL),
+    ),
 )
 
 # Per line: gross (subtotal), discount and tax as charged, so refunds and captures prorate
@@ -378,7 +428,18 @@ order_lines = Table(
     Column("quantity_cancelled", Integer, nullable=False),
     Column("quantity_shipped", Integer, nullable=False),
     Column("quantity_returned", Integer, nullable=False),
-    Index("ix_order_lines_order", "order_id", "position"),
+    # (0010) Units cancelled because no location could send them (a fill failure), as
+    # opposed to cancelled by the shopper or staff, or a pickup never collected.
+    Column("quantity_unfilled", Integer, nullable=False, server_default="0"),
+    # (0010) Covering on PostgreSQL: the reports' line figures without visiting the heap.
+    Index("ix_order_lines_order", "order_id", "position", postgresql_include=REPORTED_LINE_COLUMNS),
+    # (0010) The few lines no location could fill (the fill-rate report's short orders).
+    Index(
+        "ix_order_lines_unfilled",
+        "order_id",
+        postgresql_where=text("quantity_unfilled > 0"),
+        sqlite_where=text("quantity_unfilled > 0"),
+    ),
 )
 
 fulfillments = Table(
@@ -514,6 +575,7 @@ journal_entries = Table(
     Column("memo", String(500), nullable=False),
     Column("reverses", BigInteger, ForeignKey("journal_entries.id"), nullable=True, unique=True),
     Index("ix_journal_entries_reference", "reference", "id"),
+    Index("ix_journal_entries_at", "at"),  # the export's date range (0011)
 )
 
 journal_lines = Table(
@@ -526,4 +588,121 @@ journal_lines = Table(
     Column("credit", Money, nullable=False),
     Column("currency", String(3), nullable=False),
     Index("ix_journal_lines_currency_account", "currency", "account"),
+)
+
+# General-ledger export batches (docs/ledger.md, "Export"): the range asked for, what it
+# took, the checksum of its file; each entry belongs to at most one batch (its primary key).
+ledger_exports = Table(
+    "ledger_exports",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("date_from", Date, nullable=False),
+    Column("date_to", Date, nullable=False),
+    Column("starts_at", Timestamp, nullable=False),
+    Column("ends_at", Timestamp, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("lines", Integer, nullable=False),
+    Column("first_entry_id", BigInteger, nullable=True),
+    Column("last_entry_id", BigInteger, nullable=True),
+    Column("checksum", String(64), nullable=False),
+    UniqueConstraint("date_from", "date_to", name="uq_ledger_exports_date_from"),
+)
+
+ledger_export_entries = Table(
+    "ledger_export_entries",
+    metadata,
+    Column("entry_id", BigInteger, ForeignKey("journal_entries.id"), primary_key=True),
+    Column("batch_id", BigInteger, ForeignKey("ledger_exports.id"), nullable=False),
+    Index("ix_ledger_export_entries_batch", "batch_id", "entry_id"),
+)
+
+# ---------------------------------------------------------------- returns (0008)
+# A return of an order's shipped units (docs/returns.md). `status` moves REQUESTED ->
+# RECEIVED -> REFUNDED under the order's row lock; the refund is written once by a
+# conditional update (WHERE status = 'RECEIVED').
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_id", Uid, ForeignKey("orders.id"), nullable=False),
+    Column("order_number", String(80), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("location_code", String(64), nullable=True),  # announced; NULL = mail-back
+    Column("received_at_location", String(64), nullable=True),
+    Column("refund", Money, nullable=True),
+    Column("exchange_order_id", Uid, ForeignKey("orders.id"), nullable=True),
+    Column("exchange_lines", JSON, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    Index("ix_returns_order", "order_id", "id"),
+)
+
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("return_id", BigInteger, ForeignKey("returns.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("order_line_id", Uid, nullable=False),
+    Column("sku", String(64), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("received", Integer, nullable=True),
+    Column("disposition", String(24), nullable=True),
+)
+
+# ---------------------------------------------------------------- promotions (0009)
+# docs/promotions.md ("Wiring"). Codes are stored normalized (trimmed, upper case). A coupon
+# code names one promotion for ever (unique, ended promotions included): a printed code keeps
+# one meaning and redemptions by code stay unambiguous. `channels` keeps the codes as given
+# (what the API shows); `promotion_channels` is the same list as rows, for the per-channel
+# read pricing does on every cart and checkout.
+promotions = Table(
+    "promotions",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("value", Money, nullable=False),
+    Column("channels", JSON, nullable=False),
+    Column("coupon_code", String(64), nullable=True, unique=True),
+    Column("usage_limit", Integer, nullable=True),
+    Column("times_used", Integer, nullable=False),
+    Column("starts_at", Timestamp, nullable=True),
+    Column("ends_at", Timestamp, nullable=True),
+    Column("min_subtotal", Money, nullable=True),
+    Column("skus", JSON, nullable=False),
+    Column("categories", JSON, nullable=False),
+    Column("buy_quantity", Integer, nullable=True),
+    Column("get_quantity", Integer, nullable=True),
+    Column("exclusive", Boolean, nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("source_code", String(64), nullable=True),
+    Column("created_at", Timestamp, nullable=False),
+    # The usage limit holds even against a buggy writer, not only the conditional UPDATE.
+    CheckConstraint(
+        "times_used >= 0 AND (usage_limit IS NULL OR times_used <= usage_limit)",
+        name="within_usage_limit",
+    ),
+)
+
+promotion_channels = Table(
+    "promotion_channels",
+    metadata,
+    Column("promotion_id", BigInteger, ForeignKey("promotions.id"), primary_key=True),
+    Column("channel_id", Integer, ForeignKey("channels.id"), primary_key=True),
+    Index("ix_promotion_channels_channel", "channel_id", "promotion_id"),
+)
+
+# One row per promotion an order used, with what it took off (reports, audits). Written
+# in the checkout's transaction, with the counted use.
+promotion_redemptions = Table(
+    "promotion_redemptions",
+    metadata,
+    Column("promotion_id", BigInteger, ForeignKey("promotions.id"), primary_key=True),
+    Column("order_id", Uid, ForeignKey("orders.id"), primary_key=True),
+    Column("amount", Money, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Index("ix_promotion_redemptions_order", "order_id"),
 )

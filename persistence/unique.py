@@ -18,6 +18,7 @@ UNIQUE_INPUTS: dict[str, tuple[tuple[str, ...], str]] = {
     "channels.code": (("input", "code"), "channel code"),
     "categories.code": (("input", "code"), "category code"),
     "locations.code": (("input", "code"), "location code"),
+    "promotions.coupon_code": (("input", "couponCode"), "coupon code"),
 }
 _BY_CONSTRAINT = {"uq_" + key.replace(".", "_"): key for key in UNIQUE_INPUTS}
 _SQLITE_PREFIX = "UNIQUE constraint failed: "

@@ -21,6 +21,8 @@ from persistence.repositories.inventory import SqlInventoryRepository
 from persistence.repositories.ledger import SqlLedgerRepository
 from persistence.repositories.locations import SqlLocationRepository
 from persistence.repositories.orders import SqlOrderRepository
+from persistence.repositories.promotions import SqlPromotionRepository
+from persistence.repositories.returns import SqlReturnRepository
 from persistence.repositories.stock import SqlStockRepository
 from persistence.repositories.tokens import SqlTokenRepository
 from persistence.unique import as_user_error
@@ -40,6 +42,8 @@ class SqlUnitOfWork:
     channel_settings: SqlChannelSettingsRepository
     customers: SqlCustomerRepository
     ledger: SqlLedgerRepository
+    returns: SqlReturnRepository
+    promotions: SqlPromotionRepository
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -72,6 +76,8 @@ class SqlUnitOfWork:
         self.channel_settings = SqlChannelSettingsRepository(conn, self.db)
         self.customers = SqlCustomerRepository(conn, self.db)
         self.ledger = SqlLedgerRepository(conn)
+        self.returns = SqlReturnRepository(conn)
+        self.promotions = SqlPromotionRepository(conn, self.db)
         return self
 
     async def commit(self) -> None:

@@ -152,7 +152,7 @@ async def cart(ctx: Context, global_id: str) -> CartQuote | None:
     found = parse_cart_id(global_id)
     if found is None:
         return None
-    return await handlers.view_cart(found, ctx.actor, ctx.uow())
+    return await handlers.view_cart(found, ctx.actor, ctx.uow(), ctx.started)
 
 
 def _lines(lines: list[CartLineInput] | None) -> tuple[CartLineRequest, ...]:
@@ -182,6 +182,7 @@ async def cart_create(ctx: Context, data: CartCreateInput) -> Result[CartQuote]:
         _lines(data.lines),
         data.customer_email,
         address_input(data.shipping_address),
+        source_code=data.source_code,
     )
     try:
         return Result(await handlers.create_cart(cmd, ctx.actor, ctx.uow(), ctx.started))
@@ -227,6 +228,14 @@ async def cart_coupon_apply(ctx: Context, global_id: str, code: str) -> Result[C
     try:
         cmd = ApplyCartCoupon(_cart_or_error(global_id), code)
         return Result(await handlers.apply_cart_coupon(cmd, ctx.actor, ctx.uow(), ctx.started))
+    except DomainError as error:
+        return Result.failed(error)
+
+
+async def cart_coupon_remove(ctx: Context, global_id: str, code: str) -> Result[CartQuote]:
+    try:
+        cmd = ApplyCartCoupon(_cart_or_error(global_id), code)
+        return Result(await handlers.remove_cart_coupon(cmd, ctx.actor, ctx.uow(), ctx.started))
     except DomainError as error:
         return Result.failed(error)
 

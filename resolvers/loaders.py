@@ -14,6 +14,7 @@ from persistence.database import Database
 from persistence.reads import catalog as catalog_reads
 from persistence.reads import inventory as inventory_reads
 from persistence.reads import orders as order_reads
+from persistence.repositories import returns as return_reads
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -65,3 +66,9 @@ class Loaders:
         self.fulfillment: DataLoader[Any, Any] = _loader(db, order_reads.fulfillments_by_ids)
         self.customer: DataLoader[Any, Any] = _loader(db, order_reads.customers_by_ids)
         self.customer_by_email: DataLoader[Any, Any] = _loader(db, order_reads.customers_by_emails)
+        # Returns: by id (node), and every return of a page of orders or customers.
+        self.return_: DataLoader[Any, Any] = _loader(db, return_reads.returns_by_ids)
+        self.order_returns: DataLoader[Any, Any] = _loader(db, return_reads.returns_of_orders, [])
+        self.customer_returns: DataLoader[Any, Any] = _loader(
+            db, return_reads.returns_of_customers, []
+        )

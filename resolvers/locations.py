@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from domain.errors import DomainError
 from domain.locations import handlers
 from domain.locations.model import Address, CreateLocation, GeoPoint, Location, LocationKind
+from domain.returns.wiring import return_location
 from persistence.reads import locations as reads
 from resolvers.context import Context
 from resolvers.errors import checked_cursor
@@ -72,6 +73,7 @@ async def location_create(ctx: Context, data: LocationInput) -> Result[Location]
         geo=_geo(data.geo),
         daily_capacity=data.daily_capacity,
         address=_address(data.address),
+        accepts_returns=data.accepts_returns,
     )
     try:
         location = await handlers.create_location(cmd, ctx.uow())
@@ -79,3 +81,8 @@ async def location_create(ctx: Context, data: LocationInput) -> Result[Location]
         return Result.failed(error)
     ctx.reference.invalidate()
     return Result(location)
+
+
+def accepts_returns(location: Location) -> bool:
+    found = return_location(location)
+    return found is not None and found.accepts_returns

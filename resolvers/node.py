@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.orders.handlers.carts import view_cart
-from resolvers import visibility
+from resolvers import finance, promotions, returns, visibility
 from resolvers.context import Context
 from resolvers.ids import parse_global_id
 from schema.policy import allows, policy_table
@@ -35,7 +35,7 @@ TEXT_KEYED = frozenset({"Cart", "Order", "Fulfillment", "Customer"})
 
 async def _load_text(ctx: Context, type_name: str, key: str) -> Any:
     if type_name == "Cart":
-        return await view_cart(key, ctx.actor, ctx.uow())
+        return await view_cart(key, ctx.actor, ctx.uow(), ctx.started)
     if type_name == "Order":
         return await visibility.order(ctx, await ctx.loaders.order.load(key))
     if type_name == "Fulfillment":
@@ -50,6 +50,12 @@ async def _load(ctx: Context, type_name: str, key: int) -> Any:
         return await visibility.variant(ctx, await ctx.loaders.variant.load(key))
     if type_name == "Category":
         return visibility.category(ctx, await ctx.loaders.category.load(key))
+    if type_name == "JournalEntry":
+        return await finance.journal_entry(ctx, key)
+    if type_name == "Return":
+        return await returns.by_id(ctx, key)
+    if type_name == "Promotion":
+        return await promotions.promotion(ctx, key)
     ref = await ctx.reference_data()
     if type_name == "Location":
         return visibility.location(ctx, ref.locations_by_id.get(key))

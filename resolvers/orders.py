@@ -17,6 +17,7 @@ from domain.orders.handlers.settings import set_order_settings
 from domain.orders.lifecycle import OrderStatus
 from domain.orders.model import HistoryEntry, Order, OrderLine
 from domain.payments.model import Payment
+from domain.promotions.model import normalize_code
 from persistence.reads import orders as reads
 from persistence.reads.orders import FulfillmentView, OrderFilter, OrderView
 from persistence.repositories.channel_settings import settings_json
@@ -141,6 +142,7 @@ def _filter(data: OrderFilterInput | None, customer: str | None = None) -> Order
         stuck_for_minutes=max(0, data.stuck_for_minutes)
         if data.stuck_for_minutes is not None
         else None,
+        source_code=normalize_code(data.source_code) if data.source_code is not None else None,
     )
 
 

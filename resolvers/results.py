@@ -57,6 +57,10 @@ class Result(Generic[T]):
     def settings(self) -> T | None:
         return self.value
 
+    @property
+    def promotion(self) -> T | None:
+        return self.value
+
 
 @dataclass(slots=True)
 class TokenResult:

@@ -11,6 +11,7 @@ from domain.catalog.model import Category, Channel, Product, Variant
 from domain.customers.model import Customer
 from domain.inventory.model import InventoryView
 from domain.locations.model import Location
+from domain.promotions.model import Promotion
 from persistence.reads.orders import FulfillmentView, OrderScope, OrderView
 from resolvers.context import Context
 from resolvers.errors import forbidden
@@ -113,6 +114,13 @@ async def fulfillment(ctx: Context, found: FulfillmentView | None) -> Fulfillmen
 def customer(ctx: Context, found: Customer | None) -> Customer | None:
     """A customer token sees its own customer only."""
     return found if found is not None and ctx.actor.sees_customer(found.email) else None
+
+
+def promotion(ctx: Context, found: Promotion | None) -> Promotion | None:
+    """A channel-bound token sees the promotions of its channel only."""
+    if found is None or ctx.actor.channel is None:
+        return found
+    return found if ctx.actor.channel in found.channels else None
 
 
 def order_scope(ctx: Context) -> OrderScope:

@@ -143,6 +143,7 @@ class CartPromises:
     reservedUntil=CART,
     email=CART,
     order=CART,
+    sourceCode=CART,
 )
 @strawberry.type(
     description="A shopper's cart. Totals are at the channel's current prices and leave "
@@ -172,6 +173,10 @@ class Cart(Node):
     @strawberry.field
     def shipping_address(root: strawberry.Parent[CartQuote]) -> Address | None:  # type: ignore[misc]
         return root.cart.shipping_address  # type: ignore[return-value]
+
+    @strawberry.field(description="The campaign the cart came from (cartCreate's sourceCode).")
+    def source_code(root: strawberry.Parent[CartQuote]) -> str | None:  # type: ignore[misc]
+        return root.cart.source_code
 
     @strawberry.field(description="The shopper the cart is bound to (normalized e-mail).")
     def email(root: strawberry.Parent[CartQuote]) -> str | None:  # type: ignore[misc]
@@ -240,6 +245,11 @@ class CartCreateInput:
     lines: list[CartLineInput] | None = None
     customer_email: str | None = None
     shipping_address: AddressInput | None = None
+    source_code: str | None = strawberry.field(
+        default=None,
+        description="The campaign the shopper came from; promotions with this source code "
+        "apply, and the order carries it.",
+    )
 
 
 @guard(cart=CART)
@@ -259,6 +269,7 @@ CART_WRITE = needs("orders:write", kinds=("customer",))
     cartLineUpdate=CART_WRITE,
     cartShippingAddressSet=CART_WRITE,
     cartCouponApply=CART_WRITE,
+    cartCouponRemove=CART_WRITE,
     cartReserve=CART_WRITE,
 )
 @strawberry.type
@@ -285,9 +296,18 @@ class CartMutation:
     ) -> CartPayload:
         return await r.cart_shipping_address_set(info.context, cart_id, address)  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Store a coupon code (whether it applies: the promotions).")
+    @strawberry.mutation(
+        description="Add a coupon code, if it gives the cart something now; otherwise a "
+        "COUPON_INVALID or COUPON_EXHAUSTED user error says why and the cart is unchanged."
+    )
     async def cart_coupon_apply(self, info: Info, cart_id: strawberry.ID, code: str) -> CartPayload:
         return await r.cart_coupon_apply(info.context, cart_id, code)  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Take a coupon code off the cart.")
+    async def cart_coupon_remove(
+        self, info: Info, cart_id: strawberry.ID, code: str
+    ) -> CartPayload:
+        return await r.cart_coupon_remove(info.context, cart_id, code)  # type: ignore[return-value]
 
     @strawberry.mutation(
         description="Hold the cart's units until `reservedUntil` (60-7200 s); expired holds "

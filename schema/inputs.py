@@ -71,6 +71,11 @@ class LocationInput:
     geo: GeoPointInput | None = None
     daily_capacity: int | None = None
     address: AddressInput | None = None
+    accepts_returns: bool | None = strawberry.field(
+        default=None,
+        description="Whether returns may be brought or received here; null: by kind "
+        "(warehouses, stores, dark stores and 3PLs do; dropship vendors and lockers do not).",
+    )
 
 
 @strawberry.input(description="Absolute count from a system of record, as of a time.")

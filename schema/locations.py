@@ -27,6 +27,7 @@ OPERATIONS = needs("inventory:read", "orders:read", "fulfillment:write")
     dailyCapacity=OPERATIONS,
     openFulfillments=OPERATIONS,
     address=CATALOG,
+    acceptsReturns=CATALOG,
 )
 @strawberry.type(description="A warehouse, store, 3PL, dropship vendor, dark store or locker.")
 class Location(Node):
@@ -45,6 +46,10 @@ class Location(Node):
     @strawberry.field
     def id(root: strawberry.Parent[model.Location]) -> strawberry.ID:  # type: ignore[misc]
         return strawberry.ID(ids.global_id("Location", root.id))
+
+    @strawberry.field(description="Returns may be brought or received here (docs/returns.md).")
+    def accepts_returns(root: strawberry.Parent[model.Location]) -> bool:  # type: ignore[misc]
+        return r.accepts_returns(root)
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:

@@ -18,6 +18,7 @@ from domain.payments.model import Payment as DomainPayment
 from domain.payments.model import PaymentStatus as DomainPaymentStatus
 from persistence.reads.orders import FulfillmentView, OrderView
 from resolvers import orders as r
+from resolvers import returns as returns_r
 from resolvers.orders import OrderLineView
 from schema.carts import FulfillmentMethod
 from schema.catalog import Channel, Variant
@@ -313,9 +314,9 @@ class Order(Node):
     async def payments(root: strawberry.Parent[OrderView], info: Info) -> list[Payment]:  # type: ignore[misc]
         return await r.order_payments(info.context, root)  # type: ignore[return-value]
 
-    @strawberry.field(description="Empty until returns are recorded (returns wiring).")
-    def returns(root: strawberry.Parent[OrderView]) -> list[Return]:  # type: ignore[misc]
-        return []
+    @strawberry.field(description="Oldest first.")
+    async def returns(root: strawberry.Parent[OrderView], info: Info) -> list[Return]:  # type: ignore[misc]
+        return await returns_r.of_order(info.context, root)  # type: ignore[return-value]
 
     @strawberry.field
     async def history(root: strawberry.Parent[OrderView], info: Info) -> list[OrderEvent]:  # type: ignore[misc]
@@ -363,9 +364,9 @@ class Customer(Node):
     ) -> OrderConnection:  # type: ignore[misc]
         return await r.customer_orders(info.context, root, first, after)  # type: ignore[return-value]
 
-    @strawberry.field(description="Empty until returns are recorded (returns wiring).")
-    def returns(root: strawberry.Parent[DomainCustomer]) -> list[Return]:  # type: ignore[misc]
-        return []
+    @strawberry.field(description="Returns of the orders this token may see, oldest first.")
+    async def returns(root: strawberry.Parent[DomainCustomer], info: Info) -> list[Return]:  # type: ignore[misc]
+        return await returns_r.of_customer(info.context, root)  # type: ignore[return-value]
 
     @classmethod
     def is_type_of(cls, obj: Any, _info: Any) -> bool:
@@ -443,6 +444,9 @@ class OrderFilter:
     created_before: datetime | None = None
     stuck_for_minutes: int | None = strawberry.field(
         default=None, description="Sitting in its current status longer than this (SLA at risk)."
+    )
+    source_code: str | None = strawberry.field(
+        default=None, description="Orders of this campaign (source code; case-insensitive)."
     )
 
 

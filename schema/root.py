@@ -24,6 +24,7 @@ from resolvers.pagination import MAX_PAGE
 from schema.carts import Cart, CartMutation, CartQuery
 from schema.catalog import CatalogMutation, CatalogQuery, Channel, Product, Variant
 from schema.common import Info, Node
+from schema.finance import FinanceQuery, JournalEntry
 from schema.inventory import (
     InventoryMutation,
     InventoryQuery,
@@ -41,6 +42,9 @@ from schema.orders import (
     OrdersQuery,
 )
 from schema.policy import AUTHENTICATED, PUBLIC, guard
+from schema.promotions import Promotion, PromotionsMutation, PromotionsQuery
+from schema.reports import ReportsQuery
+from schema.returns import Return, ReturnsMutation
 from schema.tokens import TokensMutation, TokensQuery
 
 
@@ -69,6 +73,9 @@ Query = merge_types(
         TokensQuery,
         CartQuery,
         OrdersQuery,
+        FinanceQuery,
+        PromotionsQuery,
+        ReportsQuery,
     ),
 )
 Mutation = merge_types(
@@ -82,6 +89,8 @@ Mutation = merge_types(
         OrdersMutation,
         OrderCareMutation,
         FulfillmentOpsMutation,
+        ReturnsMutation,
+        PromotionsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (InventorySubscription, OrdersSubscription))
@@ -104,6 +113,9 @@ def build_schema(
             Order,
             Fulfillment,
             Customer,
+            JournalEntry,
+            Return,
+            Promotion,
         ],
         extensions=list(extensions),
     )

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from domain.errors import DomainError
 from domain.tokens.handlers import create_token
@@ -50,8 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
 
     export = sub.add_parser("export", help="export feeds")
-    export.add_argument("what", choices=["availability"])
-    export.add_argument("--channel", required=True)
+    export.add_argument("what", choices=["availability", "ledger"])
+    export.add_argument("--channel", help="availability: the channel")
+    export.add_argument(
+        "--from", dest="date_from", type=date.fromisoformat, help="ledger: first UTC day"
+    )
+    export.add_argument(
+        "--to", dest="date_to", type=date.fromisoformat, help="ledger: last UTC day (included)"
+    )
     export.add_argument("--format", choices=["csv", "jsonl"], default="csv")
     export.add_argument("--output", "-o", default="-")
     return parser
@@ -109,8 +116,19 @@ async def _async_command(args: argparse.Namespace, settings: Settings) -> int:
             from server.inventory_import import import_inventory_file
 
             return await import_inventory_file(db, args.file)
+        if args.command == "export" and args.what == "ledger":
+            from server.ledger_export import export_ledger
+
+            if args.date_from is None or args.date_to is None:
+                print("error: export ledger needs --from and --to", file=sys.stderr)
+                return 2
+            return await export_ledger(db, args.date_from, args.date_to, args.format, args.output)
         if args.command == "export":
             from server.availability_export import export_availability
+
+            if args.channel is None:
+                print("error: export availability needs --channel", file=sys.stderr)
+                return 2
 
             return await export_availability(db, args.channel, args.format, args.output)
     finally:

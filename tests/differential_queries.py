@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import (
@@ -277,6 +278,14 @@ def _type_node(type_: Any) -> TypeNode:
     return NamedTypeNode(name=NameNode(value=type_.name))
 
 
+# Scalars a generated query may have to supply (the reports' required `from`/`to`).
+CUSTOM_SCALARS: dict[str, st.SearchStrategy[Any]] = {
+    "DateTime": st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    ).map(lambda moment: StringValueNode(value=moment.isoformat())),
+}
+
+
 def generated(
     schema: GraphQLSchema, names: DemoNames
 ) -> st.SearchStrategy[tuple[str, dict[str, Any]]]:
@@ -284,7 +293,9 @@ def generated(
 
     @st.composite
     def strategy(draw: Any) -> tuple[str, dict[str, Any]]:
-        document = draw(queries(schema, print_ast=lambda d: d, allow_x00=False))
+        document = draw(
+            queries(schema, print_ast=lambda d: d, allow_x00=False, custom_scalars=CUSTOM_SCALARS)
+        )
         reshaped, variables = _Reshaper(draw, schema, names).document(document)
         return print_ast(reshaped), variables
 

@@ -14,6 +14,7 @@ class MovementKind(Enum):
     SET = "set"  # an absolute count: its delta is what the count changed
     ADJUST = "adjust"  # a relative movement sent with an event id
     SHIP = "ship"  # units that left with a shipment or a pickup handover (orders)
+    RETURN = "return"  # returned units restocked at the receiving location (returns)
 
 
 class Movement(NamedTuple):

@@ -54,6 +54,8 @@ class Location:
     daily_capacity: int | None
     open_fulfillments: int
     address: Address | None = None
+    # None: the default for its kind (domain/returns/model.py `accepts_returns_by_default`).
+    accepts_returns: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class CreateLocation:
     geo: GeoPoint | None = None
     daily_capacity: int | None = None
     address: Address | None = None
+    accepts_returns: bool | None = None  # None: the default for its kind
 
 
 def validate_geo(geo: GeoPoint, path: tuple[str, ...]) -> list[FieldError]:

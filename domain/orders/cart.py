@@ -62,6 +62,7 @@ class Cart:
     next_line_number: int = 1
     completed: bool = False
     order_id: str | None = None  # the order it became, once checked out
+    source_code: str | None = None  # the campaign it came from (promotions may target it)
 
     def line(self, line_id: str) -> CartLine | None:
         return next((line for line in self.lines if line.id == line_id), None)
@@ -203,6 +204,15 @@ def apply_coupon(cart: Cart, code: str) -> Cart:
     if len(cart.coupon_codes) >= MAX_COUPON_CODES:
         raise_if([invalid(("code",), f"A cart takes at most {MAX_COUPON_CODES} coupon codes.")])
     return replace(cart, coupon_codes=(*cart.coupon_codes, normalized))
+
+
+def remove_coupon(cart: Cart, code: str) -> Cart:
+    """Take a coupon code off the cart; NOT_FOUND when the cart does not carry it."""
+    _require_open(cart)
+    normalized = normalize_coupon(code)
+    if normalized not in cart.coupon_codes:
+        raise_if([not_found(("code",), "The cart does not carry this coupon code.")])
+    return replace(cart, coupon_codes=tuple(c for c in cart.coupon_codes if c != normalized))
 
 
 def reserve(cart: Cart, now: datetime, ttl_seconds: int) -> Cart:

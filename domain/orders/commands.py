@@ -27,6 +27,7 @@ class CreateCart:
     customer_email: str | None = None
     shipping_address: Address | None = None
     customer_id: str | None = None
+    source_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,6 +197,7 @@ def reject(
     for line_id, quantity in lost:
         line = order.line(line_id)
         line.quantity_cancelled += quantity
+        line.quantity_unfilled += quantity
         record(
             order,
             at,

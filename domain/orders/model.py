@@ -56,6 +56,7 @@ class OrderLine:
     quantity_cancelled: int = 0
     quantity_shipped: int = 0  # shipped or handed over
     quantity_returned: int = 0
+    quantity_unfilled: int = 0  # cancelled because no location could send them (fill rate)
 
     @property
     def open_quantity(self) -> int:
@@ -142,6 +143,7 @@ class Order:
     shipping_captured: bool = False
     authorization_released: bool = False
     rejected_location_ids: set[int] = field(default_factory=set)
+    promised_by: datetime | None = None  # the promise made at placement (reports' at risk)
     history: list[HistoryEntry] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list)
 

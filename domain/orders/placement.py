@@ -54,6 +54,7 @@ class NewOrder:
     coupon_codes: tuple[str, ...] = ()
     source_code: str | None = None
     external_reference: str | None = None
+    promised_by: datetime | None = None  # promises.order_promise
 
 
 def place_order(
@@ -112,6 +113,7 @@ def place_order(
         source_code=new.source_code,
         external_reference=new.external_reference,
         payment=payment,
+        promised_by=new.promised_by,
     )
     record(order, new.at, "PLACED", f"Order {new.number} placed.", new.actor)
     effects = Effects()

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from domain.errors import invalid
 from domain.locations.model import Address, GeoPoint, Location, distance_km
@@ -246,3 +247,22 @@ def select_delivery_option(
     if chosen is None:
         raise_if([invalid(field, f"Delivery option {code!r} is not offered for this cart.")])
     return chosen
+
+
+def order_promise(
+    delivery: DeliveryPromise | None,
+    option: DeliveryOptionConfig | None,
+    pickup: PickupConfig | None,
+    now: datetime,
+) -> datetime | None:
+    """What the order promises the shopper, stored on it for the at-risk report: the end
+    of the latest estimated delivery day (in the option's time zone) and, when something is
+    picked up, when it is ready; the later of the two. None when nothing was promised (a
+    marketplace order that ships without a delivery option of ours)."""
+    found: list[datetime] = []
+    if delivery is not None and option is not None:
+        zone = ZoneInfo(option.timezone)
+        found.append(datetime.combine(delivery.estimated_to + timedelta(days=1), time(0), zone))
+    if pickup is not None:
+        found.append(ready_by(pickup, now))
+    return max(found).astimezone(UTC) if found else None

@@ -23,6 +23,13 @@ from domain.promotions.model import (
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,63}$")
 MAX_NAME = 200
 INT32_MAX = 2**31 - 1
+# Amounts are stored as NUMERIC(18, 4); quantizing anything near 10^28 raises, too.
+AMOUNT_DIGITS = 14
+
+
+def too_large(amount: Decimal) -> bool:
+    """10^14 or more (adjusted(): no arithmetic, which a huge exponent would overflow)."""
+    return amount.is_finite() and amount != 0 and amount.adjusted() >= AMOUNT_DIGITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +153,8 @@ def _value(
         errors.append(invalid(path, "Value must be a number."))
     elif cmd.value < 0:
         errors.append(invalid(path, "Value must not be negative."))
+    elif too_large(cmd.value):
+        errors.append(invalid(path, "The amount is too large."))
     elif cmd.kind in PERCENT_KINDS and not 0 < cmd.value <= 100:
         errors.append(invalid(path, "A percentage must be more than 0 and at most 100."))
     elif cmd.kind in FIXED_KINDS and cmd.value == 0:
@@ -188,6 +197,8 @@ def _schedule_and_limits(
         path = (*base, "minSubtotal")
         if not cmd.min_subtotal.is_finite() or cmd.min_subtotal < 0:
             errors.append(invalid(path, "A minimum subtotal must not be negative."))
+        elif too_large(cmd.min_subtotal):
+            errors.append(invalid(path, "The amount is too large."))
         elif currency and round_money(cmd.min_subtotal, currency) != cmd.min_subtotal:
             errors.append(invalid(path, f"The amount has more decimals than {currency} allows."))
     if not -INT32_MAX <= cmd.priority <= INT32_MAX:

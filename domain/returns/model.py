@@ -132,6 +132,11 @@ class Return:
     exchange_lines: tuple[ExchangeLine, ...] = ()
     refund: Decimal | None = None  # set once, when refunded
     id: int | None = None
+    # Set by the wiring: the order's id and currency, and the exchange's linked order.
+    order_id: str | None = None
+    currency: str = ""
+    exchange_order_id: str | None = None
+    updated_at: datetime | None = None
 
     @property
     def was_received(self) -> bool:

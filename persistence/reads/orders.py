@@ -84,6 +84,7 @@ class OrderFilter:
     created_after: datetime | None = None
     created_before: datetime | None = None
     stuck_for_minutes: int | None = None
+    source_code: str | None = None  # normalized (trimmed, upper case), as promotions compare
 
 
 def view_of(order: Order) -> OrderView:
@@ -149,6 +150,9 @@ def _where(
         )
     if wanted.statuses:
         query = query.where(_o.status.in_([s.value for s in wanted.statuses]))
+    if wanted.source_code is not None:
+        # Campaign codes compare case-insensitively (docs/promotions.md).
+        query = query.where(func.upper(func.trim(_o.source_code)) == wanted.source_code)
     if wanted.created_after is not None:
         query = query.where(_o.created_at > wanted.created_after)
     if wanted.created_before is not None:

@@ -55,6 +55,7 @@ class SqlCartRepository:
             next_line_number=row.next_line_number,
             completed=row.order_id is not None,
             order_id=row.order_id,
+            source_code=row.source_code,
         )
 
     async def add(self, cart: Cart, now: datetime) -> None:
@@ -107,6 +108,7 @@ def _fields(cart: Cart, now: datetime) -> dict[str, Any]:
         "reserved_until": cart.reserved_until,
         "next_line_number": cart.next_line_number,
         "order_id": cart.order_id,
+        "source_code": cart.source_code,
         "updated_at": now,
     }
 

@@ -70,6 +70,7 @@ class SqlLocationRepository:
                     daily_capacity=cmd.daily_capacity,
                     open_fulfillments=0,
                     address=address,
+                    accepts_returns=cmd.accepts_returns,
                     created_at=utcnow(),
                 )
                 .returning(locations.c.id)
@@ -86,4 +87,5 @@ class SqlLocationRepository:
             cmd.daily_capacity,
             0,
             cmd.address,
+            cmd.accepts_returns,
         )

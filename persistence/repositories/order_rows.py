@@ -60,6 +60,7 @@ def order_row(order: Order, channel_id: int, cart_id: str | None) -> dict[str, A
         "shipping_tax": t.shipping_tax,
         "prices_include_tax": t.prices_include_tax,
         "created_at": order.created_at,
+        "promised_by": order.promised_by,
         **mutable_order_fields(order),
     }
 
@@ -118,6 +119,7 @@ def order_from(row: Any, channel_code: str) -> Order:
         shipping_captured=bool(row.shipping_captured),
         authorization_released=bool(row.authorization_released),
         rejected_location_ids=set(row.rejected_location_ids or ()),
+        promised_by=aware(row.promised_by) if row.promised_by is not None else None,
     )
 
 
@@ -139,6 +141,7 @@ def line_row(order_id: str, position: int, line: OrderLine) -> dict[str, Any]:
         "quantity_cancelled": line.quantity_cancelled,
         "quantity_shipped": line.quantity_shipped,
         "quantity_returned": line.quantity_returned,
+        "quantity_unfilled": line.quantity_unfilled,
     }
 
 
@@ -157,6 +160,7 @@ def line_from(row: Any, currency: str) -> OrderLine:
         quantity_cancelled=row.quantity_cancelled,
         quantity_shipped=row.quantity_shipped,
         quantity_returned=row.quantity_returned,
+        quantity_unfilled=row.quantity_unfilled,
     )
 
 

@@ -24,7 +24,8 @@ from tests.api.shop import (
     SETTINGS,
     shop,
 )
-from tests.conftest import Api
+from tests.api.test_promotions import CREATE as PROMOTION_CREATE
+from tests.conftest import Api, unique
 
 
 def money(cart: dict[str, Any], name: str) -> str:
@@ -53,11 +54,16 @@ def test_a_cart_is_built_line_by_line_with_totals_at_the_channel_price(api: Api)
         CART_LINE_UPDATE, {"cart": cart["id"], "line": lines[1]["id"], "quantity": 0}
     )["cartLineUpdate"]
     assert [ln["variant"]["sku"] for ln in updated["cart"]["lines"]] == [a]
-    coupon = s.storefront(CART_COUPON, {"cart": cart["id"], "code": " summer10 "})[
-        "cartCouponApply"
-    ]
-    assert coupon["cart"]["couponCodes"] == ["SUMMER10"]
-    assert money(coupon["cart"], "discountTotal") == "0.00"  # the promotion engine comes next
+    code = unique("summer").replace("-", "_")
+    refused = s.storefront(CART_COUPON, {"cart": cart["id"], "code": f" {code} "})
+    assert [e["code"] for e in refused["cartCouponApply"]["userErrors"]] == ["COUPON_INVALID"]
+    promotion = {"name": "Summer", "kind": "ORDER_PERCENT", "value": "10", "couponCode": code}
+    created = api(PROMOTION_CREATE, {"input": {**promotion, "channels": [s.channel]}})
+    assert created["promotionCreate"]["userErrors"] == []
+    coupon = s.storefront(CART_COUPON, {"cart": cart["id"], "code": f" {code} "})["cartCouponApply"]
+    assert coupon["cart"]["couponCodes"] == [code.upper()]
+    assert money(coupon["cart"], "discountTotal") == "6.00"  # 10 % of 59.97
+    assert money(coupon["cart"], "total") == "53.97"
     moved = s.storefront(CART_ADDRESS, {"cart": cart["id"], "address": {**PARIS, "city": "Lyon"}})[
         "cartShippingAddressSet"
     ]

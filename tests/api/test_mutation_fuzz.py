@@ -203,6 +203,7 @@ def generator(api: Api, client: TestClient) -> Generator:
             + [f["id"] for f in order["fulfillments"]],
             "orderId": [order["id"]],
             "lineId": [line["id"] for line in order["lines"]],
+            "orderLineId": [line["id"] for line in order["lines"]],
             "carrier": ["UPS"],
             "pickupCode": ["123456"],
         }
@@ -245,6 +246,13 @@ MUTATIONS = [
     "fulfillmentReadyForPickup",
     "fulfillmentPickedUp",
     "fulfillmentPickupCodeReissue",
+    # Returns
+    "returnCreate",
+    "returnReceive",
+    "returnRefund",
+    # Promotions
+    "promotionCreate",
+    "cartCouponRemove",
 ]
 
 

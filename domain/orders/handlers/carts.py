@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from domain.access import Actor
-from domain.errors import DomainError, invalid
+from domain.errors import DomainError, FieldError, invalid
 from domain.ids import new_id
 from domain.locations.model import GeoPoint
 from domain.orders import cart as carts
@@ -35,10 +35,12 @@ from domain.orders.handlers.common import (
     sellable,
     sourcing_lines,
 )
+from domain.orders.handlers.promotions import discounts_of, load_offers
 from domain.orders.handlers.reservations import release_cart_holds
 from domain.orders.handlers.stock import ChannelScope, channel_scope, load_stock
 from domain.orders.ports import ChannelOrderSettings
-from domain.orders.promises import CartPromises, promise_cart
+from domain.orders.pricing import PricingLine
+from domain.orders.promises import CartPromises, DeliveryPromise, promise_cart
 from domain.ports import UnitOfWork
 
 
@@ -50,7 +52,10 @@ async def create_cart(cmd: CreateCart, actor: Actor, uow: UnitOfWork, now: datet
         email, errors = email_for(cmd.customer_email, actor, ("input", "customerEmail"))
         if cmd.shipping_address is not None:
             errors += carts.address_errors(cmd.shipping_address, ("input", "shippingAddress"))
-        cart = Cart(new_id(), settings.channel, settings.currency, email=email)
+        source = cmd.source_code
+        if source is not None and (not source.strip() or len(source) > 64 or "\x00" in source):
+            errors.append(invalid(("input", "sourceCode"), "1-64 characters."))
+        cart = Cart(new_id(), settings.channel, settings.currency, email=email, source_code=source)
         if cmd.lines:
             try:
                 cart = await _add(uow, cart, settings, scope, cmd.lines, ("input", "lines"))
@@ -60,7 +65,7 @@ async def create_cart(cmd: CreateCart, actor: Actor, uow: UnitOfWork, now: datet
         if cmd.shipping_address is not None:
             cart = replace(cart, shipping_address=cmd.shipping_address)
         await uow.carts.add(cart, now)
-        result = await quote(uow, cart, settings, scope)
+        result = await quote(uow, cart, settings, scope, now=now)
         await uow.commit()
     return result
 
@@ -119,10 +124,30 @@ async def set_cart_shipping_address(
 async def apply_cart_coupon(
     cmd: ApplyCartCoupon, actor: Actor, uow: UnitOfWork, now: datetime
 ) -> CartQuote:
-    """Store the code; whether it applies is the promotion engine's decision (next step)."""
+    """Store the code if it gives the cart something now; otherwise change nothing and say
+    why (COUPON_INVALID: unknown, another channel, not started, expired, below the minimum,
+    nothing to discount, not combinable; COUPON_EXHAUSTED: usage limit reached)."""
     async with uow:
         cart, settings, scope = await _open(uow, cmd.cart_id, actor)
         cart = carts.apply_coupon(cart, cmd.code)
+        result = await quote(uow, cart, settings, scope, now=now)
+        code = carts.normalize_coupon(cmd.code)
+        assert result.discounts is not None
+        rejection = result.discounts.coupon_rejections.get(code)
+        if rejection is not None:
+            raise DomainError([FieldError(("code",), rejection.code, f"{code}: {rejection.value}")])
+        await uow.carts.save(cart, now)
+        await uow.commit()
+    return result
+
+
+async def remove_cart_coupon(
+    cmd: ApplyCartCoupon, actor: Actor, uow: UnitOfWork, now: datetime
+) -> CartQuote:
+    """Take a code off the cart (one that expired or ran out would refuse the checkout)."""
+    async with uow:
+        cart, settings, scope = await _open(uow, cmd.cart_id, actor)
+        cart = carts.remove_coupon(cart, cmd.code)
         return await _save(uow, cart, settings, scope, now)
 
 
@@ -139,13 +164,16 @@ async def _save(
         await release_cart_holds(uow, cart.id, now)
         cart = replace(cart, reserved_until=None)
     await uow.carts.save(cart, now)
-    result = await quote(uow, cart, settings, scope)
+    result = await quote(uow, cart, settings, scope, now=now)
     await uow.commit()
     return result
 
 
-async def view_cart(cart_id: str, actor: Actor, uow: UnitOfWork) -> CartQuote | None:
-    """The cart with its totals; None when it does not exist or the actor may not see it."""
+async def view_cart(
+    cart_id: str, actor: Actor, uow: UnitOfWork, now: datetime | None = None
+) -> CartQuote | None:
+    """The cart with its totals (promotions live at `now`, by default the wall clock); None
+    when it does not exist or the actor may not see it."""
     async with uow:
         cart = await uow.carts.get(cart_id)
         if cart is None or not actor.sees_cart(cart.channel, cart.email):
@@ -153,7 +181,8 @@ async def view_cart(cart_id: str, actor: Actor, uow: UnitOfWork) -> CartQuote | 
         settings = await uow.channel_settings.settings(cart.channel)
         if settings is None:
             return None
-        return await quote(uow, cart, settings, await channel_scope(uow, settings))
+        scope = await channel_scope(uow, settings)
+        return await quote(uow, cart, settings, scope, now=now or datetime.now(UTC))
 
 
 async def promises(
@@ -168,7 +197,13 @@ async def promises(
         holder = cart.id if cart.reserved_until is not None else None
         scope = await channel_scope(uow, settings)
         stock = await load_stock(uow, settings, scope, variants, now, lock=False, cart_id=holder)
-    return promise_cart(
+        pricing = [
+            PricingLine(p.line_id, p.sku, p.quantity, p.unit_price) for p in cart_quote.totals.lines
+        ]
+        offers = await load_offers(
+            uow, settings.channel, [p.sku for p in pricing], cart.coupon_codes, now
+        )
+    found = promise_cart(
         lines,
         stock.snapshot,
         settings.sourcing,
@@ -178,3 +213,19 @@ async def promises(
         now=now,
         near=near,
     )
+
+    def price(option: DeliveryPromise) -> DeliveryPromise:
+        """The option's price once the cart's promotions (free shipping) take their part."""
+        discounts = discounts_of(
+            offers,
+            channel=settings.channel,
+            currency=settings.currency,
+            lines=pricing,
+            shipping=option.price,
+            coupon_codes=cart.coupon_codes,
+            source_code=cart.source_code,
+            at=now,
+        )
+        return replace(option, price=option.price - min(discounts.shipping, option.price))
+
+    return replace(found, delivery_options=tuple(price(o) for o in found.delivery_options))

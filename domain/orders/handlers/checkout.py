@@ -28,9 +28,18 @@ from domain.catalog.model import Variant
 from domain.errors import DomainError, invalid
 from domain.ids import new_id
 from domain.inventory.model import location_contribution
+from domain.ledger.recording import authorized_event
+from domain.ledger.recording import record as post
 from domain.locations.model import Address
 from domain.orders.delivery import DeliveryOptionConfig
 from domain.orders.errors import insufficient_stock, raise_if
+from domain.orders.handlers.promotions import (
+    coupon_errors,
+    discounts_of,
+    load_offers,
+    redeem,
+    redemption_amounts,
+)
 from domain.orders.handlers.stock import (
     ChannelScope,
     ChannelStock,
@@ -38,17 +47,19 @@ from domain.orders.handlers.stock import (
     load_stock,
     write_back,
 )
-from domain.orders.model import Order
+from domain.orders.lifecycle import FulfillmentMethod
+from domain.orders.model import Order, record
 from domain.orders.placement import LineChoice, NewOrder, place_order
 from domain.orders.plan import SourcingLine, SourcingPlan
 from domain.orders.ports import ChannelOrderSettings
 from domain.orders.pricing import PricingLine, Totals, price_lines
-from domain.orders.promises import delivery_promises
+from domain.orders.promises import DeliveryPromise, delivery_promises, order_promise
 from domain.orders.settings import order_number
 from domain.orders.sourcing import source
 from domain.payments.model import Payment, authorized_payment
 from domain.payments.ports import PaymentGateway
 from domain.ports import UnitOfWork
+from domain.promotions.model import Discounts
 
 ZERO = Decimal(0)
 CAPACITY_ATTEMPTS = 4
@@ -79,6 +90,10 @@ class Checkout:
     external_reference: str | None = None
     cart_id: str | None = None
     cart_holds: bool = False  # the cart reserved units (its holds are looked up)
+    # Where a coupon's userError points: the input field that carried each code, else
+    # `coupon_field` (cartComplete: the cart holds the codes).
+    coupon_fields: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    coupon_field: Sequence[str] = ("input", "cartId")
 
 
 @dataclass(slots=True)
@@ -90,17 +105,42 @@ class Authorization:
     voided: bool = field(default=False)
 
 
-def totals_of(c: Checkout) -> Totals:
+def totals_of(c: Checkout, discounts: Discounts | None = None) -> Totals:
     address = c.address
     return price_lines(
         c.pricing,
         currency=c.settings.currency,
         taxes=c.settings.taxes,
         destination_country=address.country if address is not None else None,
-        shipping=c.option.price if c.option is not None else ZERO,
-        line_discounts={},  # the promotion engine plugs in here (TEAM.md)
-        shipping_discount=ZERO,
+        shipping=_shipping(c),
+        line_discounts=dict(discounts.lines) if discounts is not None else {},
+        shipping_discount=discounts.shipping if discounts is not None else ZERO,
     )
+
+
+def _shipping(c: Checkout) -> Decimal:
+    return c.option.price if c.option is not None else ZERO
+
+
+async def discounts_for(uow: UnitOfWork, c: Checkout, now: datetime) -> Discounts:
+    """The promotions' discounts on this order; a coupon that gives nothing refuses it (the
+    shopper asked for a discount: placing the order without it would surprise them)."""
+    settings = c.settings
+    offers = await load_offers(
+        uow, settings.channel, [line.sku for line in c.pricing], c.coupon_codes, now
+    )
+    discounts = discounts_of(
+        offers,
+        channel=settings.channel,
+        currency=settings.currency,
+        lines=c.pricing,
+        shipping=_shipping(c),
+        coupon_codes=c.coupon_codes,
+        source_code=c.source_code,
+        at=now,
+    )
+    raise_if(coupon_errors(discounts, c.coupon_fields, c.coupon_field))
+    return discounts
 
 
 async def place(
@@ -110,7 +150,8 @@ async def place(
     settings = c.settings
     await _quick_check(uow, c, now)
     order_id = new_id()
-    totals = totals_of(c)
+    discounts = await discounts_for(uow, c, now)
+    totals = totals_of(c, discounts)
     await _authorize(c, gateways, auth, order_id, totals, now)
     # Numbered before the positions are locked: the increment commits on its own
     # (docs/orders-wiring.md), and a hot SKU's rows should not wait on that commit. A
@@ -119,12 +160,16 @@ async def place(
     holder = c.cart_id if c.cart_holds else None
     stock = await load_stock(uow, settings, c.scope, c.variants, now, lock=True, cart_id=holder)
     plan = await _plan(uow, c, stock, now)
+    offered: tuple[DeliveryPromise, ...] = ()
     if c.option is not None:
         offered = delivery_promises(c.sourcing, plan, stock.snapshot, [c.option], c.address, now)
         if not offered:
             raise_if(
                 [invalid(c.option_field, f"Delivery option {c.option.code!r} is not offered.")]
             )
+    # Promotion rows are locked after stock and capacity, before the order number.
+    await redeem(uow, discounts, c.coupon_fields, c.coupon_field)
+    picks_up = any(ch.method is FulfillmentMethod.PICKUP for ch in c.choices.values())
     customer_id = None
     if c.email is not None:
         customer_id = (await uow.customers.ensure(c.email, None, now)).id
@@ -141,9 +186,24 @@ async def place(
         coupon_codes=c.coupon_codes,
         source_code=c.source_code,
         external_reference=c.external_reference,
+        promised_by=order_promise(
+            offered[0] if offered else None,
+            c.option,
+            c.settings.pickup if picks_up else None,
+            now,
+        ),
     )
     order, effects = place_order(new, totals, c.choices, plan, new_id, auth.payment, c.line_fields)
+    for applied in discounts.applied:  # customer care sees what each promotion took off
+        code = f" (coupon {applied.coupon_code})" if applied.coupon_code else ""
+        message = f"Promotion {applied.name!r}{code}: {applied.amount} off."
+        record(order, now, "PROMOTION_APPLIED", message, c.actor.name)
     await uow.orders.add(order, channel_id=settings.channel_id, cart_id=c.cart_id)
+    payment = order.payment
+    if payment is not None:
+        # the memo entry of the authorization, committed with the order or not at all
+        await post(uow, authorized_event(number, payment.currency, payment.authorized, now))
+    await uow.promotions.record_redemptions(order.id, redemption_amounts(discounts), now)
     for event in order.pop_events():
         uow.events.add(event)
     apply_effects(stock, effects.stock)

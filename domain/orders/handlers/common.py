@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 
 from domain.access import Actor
@@ -13,11 +14,13 @@ from domain.customers.model import email_errors, normalize_email
 from domain.errors import DomainError, FieldError, forbidden, not_found
 from domain.money import round_money
 from domain.orders.cart import Cart
+from domain.orders.handlers.promotions import discounts_of, load_offers
 from domain.orders.handlers.stock import ChannelScope
 from domain.orders.plan import SourcingLine
 from domain.orders.ports import ChannelOrderSettings
 from domain.orders.pricing import Totals, cart_pricing_lines, price_lines
 from domain.ports import UnitOfWork
+from domain.promotions.model import Discounts
 
 ZERO = Decimal(0)
 
@@ -31,6 +34,7 @@ class CartQuote:
     settings: ChannelOrderSettings
     totals: Totals
     unsellable: frozenset[str]  # SKUs the channel stopped selling since they were added
+    discounts: Discounts | None = None  # what the promotions gave (coupon problems included)
 
 
 async def channel_settings(uow: UnitOfWork, channel: str, actor: Actor) -> ChannelOrderSettings:
@@ -81,7 +85,12 @@ def email_for(
 
 
 async def quote(
-    uow: UnitOfWork, cart: Cart, settings: ChannelOrderSettings, scope: ChannelScope
+    uow: UnitOfWork,
+    cart: Cart,
+    settings: ChannelOrderSettings,
+    scope: ChannelScope,
+    *,
+    now: datetime,
 ) -> CartQuote:
     prices, _ = await sellable(uow, settings, [line.sku for line in cart.lines])
     locations = scope.locations
@@ -90,17 +99,41 @@ async def quote(
         replace(p, unit_price=round_money(p.unit_price, settings.currency))
         for p in cart_pricing_lines(replace(cart, lines=lines), prices, locations)
     ]
+    offers = await load_offers(
+        uow, settings.channel, [p.sku for p in pricing], cart.coupon_codes, now
+    )
+    discounts = discounts_of(
+        offers,
+        channel=settings.channel,
+        currency=settings.currency,
+        lines=pricing,
+        shipping=cart_shipping(cart, settings),
+        coupon_codes=cart.coupon_codes,
+        source_code=cart.source_code,
+        at=now,
+    )
     address = cart.shipping_address
     totals = price_lines(
         pricing,
         currency=settings.currency,
         taxes=settings.taxes,
         destination_country=address.country if address is not None else None,
-        line_discounts={},  # the promotion engine plugs in here (TEAM.md)
+        # Cart totals leave shipping out, its discount too (each delivery option's price
+        # says it, see promises); the order applies the one chosen.
+        line_discounts=dict(discounts.lines),
         shipping_discount=ZERO,
     )
     missing = frozenset(line.sku for line in cart.lines if line.sku not in prices)
-    return CartQuote(cart, settings, totals, missing)
+    return CartQuote(cart, settings, totals, missing, discounts)
+
+
+def cart_shipping(cart: Cart, settings: ChannelOrderSettings) -> Decimal:
+    """The shipping the engine sees for a cart, before a delivery option is chosen: the
+    dearest configured option, so a free-shipping coupon counts as giving something
+    whenever some option costs something (its waiver shows in each option's price)."""
+    if not cart.has_ship_lines():
+        return ZERO
+    return max((option.price for option in settings.delivery_options), default=ZERO)
 
 
 def sourcing_lines(cart: Cart) -> list[SourcingLine]:

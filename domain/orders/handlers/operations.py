@@ -22,7 +22,7 @@ from domain.inventory.ingest import PositionState
 from domain.inventory.movements import Movement, MovementKind
 from domain.orders.effects import Effects, StockEffect, StockEffectKind
 from domain.orders.handlers.checkout import Gateways
-from domain.orders.handlers.settlement import settle
+from domain.orders.handlers.settlement import book, payment_facts, settle
 from domain.orders.handlers.stock import ChannelStock, write_back
 from domain.orders.lifecycle import FulfillmentStatus
 from domain.orders.model import Fulfillment, Order
@@ -123,8 +123,11 @@ async def apply(
     stock: ChannelStock | None = None,
 ) -> None:
     """Everything an operation's Effects ask for, then the order and its events: money at
-    the gateway first (settlement.py), then positions, capacity, the order row."""
+    the gateway first (settlement.py) and its journal entries, then positions, capacity,
+    the order row."""
+    since = payment_facts(order)
     await settle(order, effects, gateways, now)
+    await book(uow, order, effects, now, since)
     await apply_stock(uow, effects.stock, now, stock)
     await return_slots(uow, order, before)
     await finish(uow, order)

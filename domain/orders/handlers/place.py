@@ -138,6 +138,7 @@ async def complete_cart(
                 gateway=cmd.payment.gateway,
                 payment_token=cmd.payment.token,
                 coupon_codes=cart.coupon_codes,
+                source_code=cart.source_code,
                 cart_id=cart.id,
                 cart_holds=cart.reserved_until is not None,
             )
@@ -301,6 +302,11 @@ async def _direct_checkout(
         coupon_codes=tuple(dict.fromkeys(normalize_coupon(c) for c in cmd.coupon_codes)),
         source_code=cmd.source_code,
         external_reference=cmd.external_reference,
+        coupon_fields={
+            normalize_coupon(code): (*base, "couponCodes", str(i))
+            for i, code in reversed(list(enumerate(cmd.coupon_codes)))
+        },
+        coupon_field=(*base, "couponCodes"),
     )
 
 

@@ -79,7 +79,7 @@ async def reserve_cart(cmd: ReserveCart, actor: Actor, uow: UnitOfWork, now: dat
         await uow.stock.add_holds(cart.id, holds, held.reserved_until)
         await write_back(uow, stock, now, scope)
         await uow.carts.save(held, now)
-        result = await quote(uow, held, settings, scope)
+        result = await quote(uow, held, settings, scope, now=now)
         await uow.commit()
     return result
 

@@ -8,8 +8,8 @@ of charging twice; then the result is recorded on the payment (which raises the 
 events). A provider that declines or does not answer refuses the whole operation
 (PAYMENT_DECLINED): the unit of work rolls back and nothing changed, so it can be retried.
 
-The ledger's postings (finance wiring) belong in `settle`, after the payments: every
-delivery, capture, refund and appeasement an operation causes passes through here.
+The ledger's postings follow in `book`, in the same unit of work: every delivery, capture,
+release and appeasement an operation causes passes through here (docs/ledger.md, "Wiring").
 """
 
 from __future__ import annotations
@@ -17,9 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.errors import DomainError, ErrorCode
+from domain.ledger.postings import Appeased, Tender
+from domain.ledger.recording import payment_event, record, shipped_event
 from domain.orders.effects import Capture, Effects, PaymentAction, Refund, ReleaseAuthorization
+from domain.orders.events import OrderAppeased
 from domain.orders.handlers.checkout import Gateways
 from domain.orders.model import Order
+from domain.payments.events import PaymentEvent
 from domain.payments.model import (
     ZERO,
     TransactionKind,
@@ -30,14 +34,60 @@ from domain.payments.model import (
     record_void,
 )
 from domain.payments.ports import GatewayOutcome, GatewayResult
+from domain.ports import UnitOfWork
 
 
 async def settle(order: Order, effects: Effects, gateways: Gateways, now: datetime) -> None:
     """Carry out the operation's payment actions at the gateway and on the payment."""
     for action in effects.payments:
         await _pay(order, action, gateways, now)
-    # Finance wiring: post the ledger entries of effects.deliveries and of the payment
-    # events just recorded here, in this transaction.
+
+
+def payment_facts(order: Order) -> int:
+    """How many payment facts the order holds before an operation (`book`'s `since`)."""
+    return len(order.payment.events) if order.payment is not None else 0
+
+
+async def book(
+    uow: UnitOfWork, order: Order, effects: Effects, now: datetime, since: int = 0
+) -> None:
+    """Post the operation's journal entries, in its transaction: what was delivered
+    (`order.shipped`, cost of goods from the variants' unit costs, one query), then the
+    payment facts `settle` recorded after the first `since` (captures, releases), then
+    appeasements. Refunds through the gateway are posted by what asked for them: an
+    appeasement here (from its order event, so one paid elsewhere is booked too), a
+    return's refund by the returns handlers."""
+    reference, currency = order.number, order.currency
+    if effects.deliveries:
+        skus = {piece.sku for d in effects.deliveries for piece in d.pieces}
+        variants = await uow.catalog.variants_by_sku(skus) if skus else {}
+        costs = {sku: v.unit_cost for sku, v in variants.items()}
+        for delivered in effects.deliveries:
+            shipped = shipped_event(
+                delivered,
+                reference=reference,
+                currency=currency,
+                at=now,
+                prices_include_tax=order.totals.prices_include_tax,
+                unit_costs=costs,
+            )
+            await record(uow, shipped)
+    if order.payment is not None:
+        for fact in order.payment.events[since:]:
+            event = payment_event(fact, reference) if isinstance(fact, PaymentEvent) else None
+            if event is not None:
+                await record(uow, event)
+    for fact in order.events:
+        if isinstance(fact, OrderAppeased):
+            appeased = Appeased(
+                reference=reference,
+                currency=fact.currency,
+                at=fact.at,
+                amount=fact.amount,
+                tender=Tender.CASH if order.payment is not None else Tender.RECEIVABLE,
+                reason=fact.reason,
+            )
+            await record(uow, appeased)
 
 
 async def _pay(order: Order, action: PaymentAction, gateways: Gateways, now: datetime) -> None:

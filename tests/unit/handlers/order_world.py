@@ -120,4 +120,5 @@ def snapshot(uow: FakeUnitOfWork) -> dict[str, Any]:
         "carts": {k: replace(v) for k, v in uow.carts.carts.items()},
         "counters": dict(uow.stock.counters),
         "atp": dict(uow.channel_atp.atp),
+        "journal": list(uow.ledger.entries),  # nothing posted on a refused operation
     }

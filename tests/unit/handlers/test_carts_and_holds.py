@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.access import Actor
+from domain.access import SYSTEM, Actor
 from domain.errors import DomainError, ErrorCode
 from domain.inventory.events import AvailabilityChanged
 from domain.locations.model import GeoPoint
@@ -30,6 +30,9 @@ from domain.orders.handlers.carts import (
 from domain.orders.handlers.place import complete_cart
 from domain.orders.handlers.reservations import release_expired_holds, reserve_cart
 from domain.orders.lifecycle import FulfillmentMethod
+from domain.promotions.handlers import create_promotion
+from domain.promotions.model import PromotionKind
+from domain.promotions.validation import CreatePromotion
 from tests.unit.handlers.order_world import (
     NOW,
     STOREFRONT,
@@ -62,9 +65,25 @@ def test_lines_merge_and_totals_add_up_at_the_channel_price() -> None:
     line = quote.cart.lines[1].id
     quote = run(update_cart_line(UpdateCartLine(quote.cart.id, line, 0), STOREFRONT, uow, NOW))
     assert [ln.sku for ln in quote.cart.lines] == ["A"]
+    with pytest.raises(DomainError) as unknown:
+        run(apply_cart_coupon(ApplyCartCoupon(quote.cart.id, " save10 "), STOREFRONT, uow, NOW))
+    assert [(e.field, e.code) for e in unknown.value.errors] == [
+        (("code",), ErrorCode.COUPON_INVALID)
+    ]
+    run(
+        create_promotion(
+            CreatePromotion(
+                "Save 10", PromotionKind.ORDER_PERCENT, Decimal(10), ("web",), "save10"
+            ),
+            SYSTEM,
+            uow,
+            NOW,
+        )
+    )
     quote = run(apply_cart_coupon(ApplyCartCoupon(quote.cart.id, " save10 "), STOREFRONT, uow, NOW))
     assert quote.cart.coupon_codes == ("SAVE10",)
-    assert quote.totals.discount_total == Decimal("0.00")  # the engine is wired later
+    assert quote.totals.discount_total == Decimal("6.00")  # 10 % of 59.97, rounded
+    assert quote.totals.total == Decimal("53.97")
 
 
 def test_bad_lines_change_nothing_and_name_every_problem() -> None:

@@ -31,6 +31,7 @@ class FakeLocations:
             cmd.daily_capacity,
             0,
             cmd.address,
+            cmd.accepts_returns,
         )
         self.locations[cmd.code] = location
         return location

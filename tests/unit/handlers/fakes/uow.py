@@ -22,6 +22,8 @@ from tests.unit.handlers.fakes.inventory import FakeChannelAtp, FakeInventory
 from tests.unit.handlers.fakes.ledger import FakeLedger
 from tests.unit.handlers.fakes.locations import FakeLocations
 from tests.unit.handlers.fakes.orders import FakeCarts, FakeChannelSettings, FakeOrders, FakeStock
+from tests.unit.handlers.fakes.promotions import FakePromotions
+from tests.unit.handlers.fakes.returns import FakeReturns
 from tests.unit.handlers.fakes.tokens import FakeTokens
 
 
@@ -40,6 +42,8 @@ class FakeUnitOfWork:
         self.channel_settings = FakeChannelSettings(self.catalog)
         self.customers = FakeCustomers()
         self.ledger = FakeLedger()
+        self.returns = FakeReturns()
+        self.promotions = FakePromotions()
         self.events = RaisedEvents()
         self.commits = 0
         self.published: list[DomainEvent] = []  # committed events, in order
@@ -61,6 +65,8 @@ class FakeUnitOfWork:
             self.channel_settings,
             self.customers,
             self.ledger,
+            self.returns,
+            self.promotions,
         ]
 
     def _save(self) -> None:
