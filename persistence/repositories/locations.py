@@ -3,8 +3,9 @@
 `all()` is read by every checkout, hold and stock change (sourcing, channel ATP), and a
 network has hundreds of locations: mapping them all per use case was a tenth of a
 checkout's CPU. Locations are insert-only (nothing updates or deletes a row), so the
-process keeps the mapped list and checks it with `count(*)` and `max(id)` in one tiny
-statement: any new location, from any process, is seen at once. A row changed outside
+process keeps the mapped list and checks it with `count(*)`, `max(id)` and
+`max(created_at)` in one tiny statement: any new location, from any process, is seen at
+once, and so is a table emptied and filled again (tests do; ids may restart). A row changed outside
 the application (an operator's SQL) is seen within the cache's TTL (persistence/database.py).
 """
 
@@ -23,7 +24,7 @@ from persistence.clock import utcnow
 from persistence.database import Database
 from persistence.tables import locations
 
-_VERSION = select(func.count(), func.max(locations.c.id))
+_VERSION = select(func.count(), func.max(locations.c.id), func.max(locations.c.created_at))
 _ALL = select(locations).order_by(locations.c.id)
 
 
@@ -43,8 +44,8 @@ class SqlLocationRepository:
         cache = self.db.locations if self.db is not None else None
         if cache is None:
             return [mappers.location(row) for row in await self.conn.execute(_ALL)]
-        count, last = (await self.conn.execute(_VERSION)).one()
-        version = (int(count), int(last or 0))
+        count, last, created = (await self.conn.execute(_VERSION)).one()
+        version = (int(count), int(last or 0), created)
         kept = cache.get(version, time.monotonic())
         if kept is not None:
             return list(kept)
