@@ -16,6 +16,9 @@ from pathlib import Path
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from server.limit_settings import DEFAULT_COST_BUDGETS
+
 ROOT = Path(__file__).resolve().parent.parent
 ORCHESTRA = str(Path(sys.executable).with_name("orchestra"))
 ADMIN_URL = os.environ.get(
@@ -68,8 +71,18 @@ def serving(
     redis_url: str | None = None,
     env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """`orchestra serve` in a subprocess; `env` adds settings (e.g. ORCHESTRA_COMPILED=0)."""
-    env = {**os.environ, "ORCHESTRA_DATABASE_URL": database_url, **(env or {})}
+    """`orchestra serve` in a subprocess; `env` adds settings (e.g. ORCHESTRA_COMPILED=0).
+
+    The per-token rate limit and cost budgets are off: these benches measure execution, and
+    a budget (an admin token may spend 6,000,000 units a minute, ~1,900 listings) would
+    answer most of a run with cheap 429s. bench/hostile.py measures the limits themselves."""
+    env = {
+        **os.environ,
+        "ORCHESTRA_DATABASE_URL": database_url,
+        "ORCHESTRA_RATE_LIMIT": "0",
+        "ORCHESTRA_COST_BUDGETS": ",".join(f"{kind}=0" for kind in DEFAULT_COST_BUDGETS),
+        **(env or {}),
+    }
     env.pop("ORCHESTRA_REDIS_URL", None)
     if redis_url:
         env["ORCHESTRA_REDIS_URL"] = redis_url
