@@ -407,6 +407,21 @@ orders = Table(
     ),
 )
 
+# (0012) What the line and fulfillment reports read from the placement indexes below.
+PLACED_LINE_COLUMNS = [
+    "channel_id",
+    "order_id",
+    "position",
+    "sku",
+    "quantity",
+    "quantity_shipped",
+    "quantity_cancelled",
+    "quantity_returned",
+    "quantity_unfilled",
+]
+PLACED_FULFILLMENT_COLUMNS = ["channel_id", "location_id", "location_code", "method", "updated_at"]
+DELIVERED_FULFILLMENT_SQL = "status IN ('SHIPPED', 'PICKED_UP')"
+
 # Per line: gross (subtotal), discount and tax as charged, so refunds and captures prorate
 # from what the shopper was actually charged.
 order_lines = Table(
@@ -431,6 +446,11 @@ order_lines = Table(
     # (0010) Units cancelled because no location could send them (a fill failure), as
     # opposed to cancelled by the shopper or staff, or a pickup never collected.
     Column("quantity_unfilled", Integer, nullable=False, server_default="0"),
+    # (0012) The order's placement time and channel, copied at insert (they never change):
+    # the returns and fill-rate reports read a period's lines from one index range, with
+    # no join to orders (docs/reports.md).
+    Column("placed_at", Timestamp, nullable=False),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
     # (0010) Covering on PostgreSQL: the reports' line figures without visiting the heap.
     Index("ix_order_lines_order", "order_id", "position", postgresql_include=REPORTED_LINE_COLUMNS),
     # (0010) The few lines no location could fill (the fill-rate report's short orders).
@@ -440,6 +460,9 @@ order_lines = Table(
         postgresql_where=text("quantity_unfilled > 0"),
         sqlite_where=text("quantity_unfilled > 0"),
     ),
+    # (0012) A period's lines, covering on PostgreSQL (one channel filters the same range:
+    # no second index to write at every checkout).
+    Index("ix_order_lines_placed", "placed_at", postgresql_include=PLACED_LINE_COLUMNS),
 )
 
 fulfillments = Table(
@@ -460,7 +483,19 @@ fulfillments = Table(
     Column("reason", String(500), nullable=True),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    # (0012) The order's placement time and channel, as on order_lines.
+    Column("placed_at", Timestamp, nullable=False),
+    Column("channel_id", Integer, ForeignKey("channels.id"), nullable=False),
     Index("ix_fulfillments_order", "order_id", "position"),
+    # (0012) Delivered fulfillments by the placement of their order (order to shipment):
+    # partial, so a checkout's new fulfillment does not write it; it enters on shipping.
+    Index(
+        "ix_fulfillments_placed_delivered",
+        "placed_at",
+        postgresql_include=PLACED_FULFILLMENT_COLUMNS,
+        postgresql_where=text(DELIVERED_FULFILLMENT_SQL),
+        sqlite_where=text(DELIVERED_FULFILLMENT_SQL),
+    ),
     Index("ix_fulfillments_location", "location_id", "status"),
     Index("ix_fulfillments_ready", "status", "ready_at"),
 )
