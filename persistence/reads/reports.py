@@ -2,9 +2,10 @@
 PostgreSQL and SQLite; definitions in domain/reports/model.py, strategies and indexes in
 docs/reports.md.
 
-Every statement filters orders by placement time first (`ix_orders_created`, or
-`ix_orders_channel_created` when a channel is given or bound), so the work grows with the
-orders in the range, not with the table. Channel and location are ids resolved by the caller
+Every statement filters by placement time first, so the work grows with the orders in the
+range, not with the table: orders by `created_at` (`ix_orders_created`, or
+`ix_orders_channel_created` when a channel is given or bound); lines and fulfillments by the
+placement time and channel they carry (migration 0012), without joining their orders. Channel and location are ids resolved by the caller
 (reference data), never joined in: the index does the filtering.
 """
 
