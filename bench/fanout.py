@@ -43,7 +43,7 @@ from websockets.typing import Subprotocol
 
 from bench.common import ROOT, admin_token, drop_database, fresh_database, serving
 
-DATABASE = "orchestra_bench_fanout"
+DATABASE = os.environ.get("BENCH_FANOUT_DATABASE", "orchestra_bench_fanout")
 FEED = """subscription($channel: String!, $skus: [String!]) {
   availabilityChanged(channel: $channel, skus: $skus) { available } }"""
 ADJUST = """mutation($updates: [InventoryAdjustInput!]!) { inventoryAdjust(updates: $updates) {

@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.shared = graphql.shared  # this worker's shared subscription groups
     install_request_limits(app, settings)  # body size and request rate: before any GraphQL
     # Outermost (added last): every answer, a limit's refusal included, carries the
     # validated request id, and a fault that escapes anything below is answered in JSON.

@@ -3,7 +3,9 @@
 HTTP is served here rather than by strawberry's view so every answer follows the
 GraphQL-over-HTTP spec (server/http_protocol.py): the media type the client accepts, the
 spec's status codes, and a JSON error with a code and request id for every malformed
-request instead of strawberry's plain-text 400/500. Uploads and WebSocket stay strawberry's.
+request instead of strawberry's plain-text 400/500. Uploads stay strawberry's; WebSocket is
+strawberry's handler with a send queue per socket and shared subscriptions
+(server/ws_transport.py, server/shared_subscriptions.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLRequestData, process_result
 from strawberry.http.parse_content_type import parse_content_type
@@ -36,6 +38,8 @@ from server import http_protocol as spec
 from server.auth import InvalidToken
 from server.edge import is_unavailable
 from server.http_json import OrjsonResponses
+from server.shared_subscriptions import SharedSubscriptions
+from server.ws_transport import QueuedWebSocket, SharedTransportWS
 
 if TYPE_CHECKING:
     from server.app import Services
@@ -70,18 +74,9 @@ class _OnlyServerFaults(logging.Filter):
 _ONLY_SERVER_FAULTS = _OnlyServerFaults()
 
 
-class _WebSocket(ASGIWebSocketAdapter):
-    async def close(self, code: int, reason: str) -> None:
-        # strawberry closes every rejected connection_init with the bare reason
-        # "Forbidden"; say why, so a person reading the close frame can fix it.
-        if code == 4403:
-            reason = getattr(self.ws.state, "rejection", None) or reason
-            code = getattr(self.ws.state, "rejection_code", None) or code
-        await super().close(code, reason)
-
-
 class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):  # issue 10: orjson encodes
-    websocket_adapter_class = _WebSocket
+    websocket_adapter_class = QueuedWebSocket
+    graphql_transport_ws_handler_class = SharedTransportWS
 
     def __init__(self, schema: BaseSchema, services: Services) -> None:
         super().__init__(
@@ -90,6 +85,17 @@ class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):  # issue 10: or
             multipart_uploads_enabled=True,
         )
         self.services = services
+        settings = services.settings
+        # Per app, not per process: tests run apps with different settings side by side.
+        self.websocket_adapter_class = type(  # type: ignore[assignment]
+            "AppQueuedWebSocket", (QueuedWebSocket,), {"limit": settings.ws_send_queue}
+        )
+        # Imported here: query_limits -> query_cost -> request_limits imports this module.
+        from server.query_limits import document_cache_of
+
+        self.shared = SharedSubscriptions(
+            schema, services.bus, settings.shared_subscriptions, document_cache_of(schema)
+        )
         logging.getLogger("strawberry.execution").addFilter(_ONLY_SERVER_FAULTS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

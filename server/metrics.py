@@ -122,7 +122,7 @@ class Metrics:
         )
         self.slow_subscribers = Counter(
             "orchestra_subscribers_cut_off",
-            "Subscriptions ended because they fell too far behind.",
+            "Subscriptions (or WebSocket connections) ended because they fell too far behind.",
             registry=r,
         )
         self.relay_failures = Counter(
@@ -174,7 +174,12 @@ class Metrics:
         self.bus_connected.set(1 if bus.doorbell.connected or not bus.doorbell.configured else 0)
         self._count(self.bus_reconnects, "reconnects", bus.doorbell.reconnects)
         self._count(self.events_delivered, "delivered", bus.tail.delivered)
-        self._count(self.slow_subscribers, "cut_off", bus.fanout.cut_off)
+        # Streams cut off by the bus, and connections closed for leaving too much unsent.
+        from server.ws_transport import QueuedWebSocket
+
+        self._count(
+            self.slow_subscribers, "cut_off", bus.fanout.cut_off + QueuedWebSocket.slow_closes
+        )
         self._count(
             self.relay_failures, "failures", bus.relay.failures.count + bus.tail.failures.count
         )

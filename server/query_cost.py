@@ -87,6 +87,11 @@ class QueryCost(SchemaExtension):
         # then tells them how to pace themselves.
         if self.cost is None or self.decision is None:
             return {}
+        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+            # Charged once when it starts; its events would only repeat that figure, and
+            # subscribers sharing one execution (server/shared_subscriptions.py) get the
+            # same bytes, so an event carries nothing of one subscriber's own.
+            return {}
         cost: dict[str, Any] = {
             "requestedQueryCost": self.cost,
             "maximumQueryCost": self.limits.max_cost,

@@ -36,6 +36,10 @@ class Settings:
     log_format: str = "json"  # or "text"
     log_level: str = "INFO"
     metrics_token: str | None = None  # when set, /metrics wants `Authorization: Bearer <it>`
+    # Subscribers with the same operation and the same grants share one execution per
+    # event (server/shared_subscriptions.py); ORCHESTRA_SHARED_SUBSCRIPTIONS=0: each alone.
+    shared_subscriptions: bool = True
+    ws_send_queue: int = 1000  # messages a WebSocket may have unsent before it is closed
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,4 +64,6 @@ class Settings:
             log_format=env.get("ORCHESTRA_LOG_FORMAT", "json"),
             log_level=env.get("ORCHESTRA_LOG_LEVEL", "INFO").upper(),
             metrics_token=env.get("ORCHESTRA_METRICS_TOKEN") or None,
+            shared_subscriptions=env.get("ORCHESTRA_SHARED_SUBSCRIPTIONS", "1") != "0",
+            ws_send_queue=int(env.get("ORCHESTRA_WS_SEND_QUEUE", "1000")),
         )

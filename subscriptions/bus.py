@@ -10,7 +10,7 @@ because Redis accepted it; each worker reads the log itself. See docs/event-log.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Callable, Hashable
 from typing import Any, Protocol
 
 from sqlalchemy import insert
@@ -71,6 +71,10 @@ class OutboxBus:
             RedisDoorbell(redis_url, lambda: self.tail.log_id) if redis_url else NoDoorbell()
         )
         self.relay = OutboxRelay(db, self._sequenced, poll_interval)
+        # Subscriptions served by a shared stream (server/shared_subscriptions.py) beyond
+        # the one stream each group holds here: counted so `subscriber_count` (the metric,
+        # what tests and benches wait on) still counts subscriptions, not streams.
+        self.shared_members: Callable[[], int] = lambda: 0
 
     async def start(self) -> None:
         await self.tail.start()
@@ -111,7 +115,7 @@ class OutboxBus:
 
     @property
     def subscriber_count(self) -> int:
-        return self.fanout.subscriber_count
+        return self.fanout.subscriber_count + self.shared_members()
 
     def _poll_interval(self) -> float:
         # With the doorbell up, polling is only a safety net; without it, it is the path.

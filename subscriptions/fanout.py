@@ -81,14 +81,21 @@ class Fanout:
         return targets
 
     async def subscribe(
-        self, topic: str, owner: int | None = None, key: Hashable | None = None
+        self,
+        topic: str,
+        owner: int | None = None,
+        key: Hashable | None = None,
+        ready: Callable[[], None] | None = None,
     ) -> AsyncIterator[Event]:
         """Events on `topic` from now on (only those whose route key is `key`, when the
-        topic is routed and a key is given)."""
+        topic is routed and a key is given); `ready` is called once the stream is
+        registered, i.e. from when on no event can be missed."""
         if key is not None and topic not in self._routes:
             key = None  # an unrouted topic cannot filter: deliver everything
         subscriber = _Subscriber(topic, owner, key)
         self._subscribers.setdefault((topic, key), set()).add(subscriber)
+        if ready is not None:
+            ready()
         try:
             while True:
                 event = await subscriber.queue.get()

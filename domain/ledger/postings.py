@@ -80,6 +80,9 @@ class Refunded(LedgerEvent):
 class Tender(Enum):
     CASH = "CASH"  # back through the payment gateway
     STORE_CREDIT = "STORE_CREDIT"
+    # Paid elsewhere (marketplace, till, exchange credit): whoever holds the shopper's money
+    # pays them back, so what is still owed to us for the order shrinks; no gateway moves.
+    RECEIVABLE = "RECEIVABLE"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -273,7 +276,11 @@ def _refunded(event: Refunded) -> JournalEntry:
 
 def _appeased(event: Appeased) -> JournalEntry:
     _check(event.currency, event.amount)
-    paid_from = A.PAYMENT_CLEARING if event.tender is Tender.CASH else A.STORE_CREDIT
+    paid_from = {
+        Tender.CASH: A.PAYMENT_CLEARING,
+        Tender.STORE_CREDIT: A.STORE_CREDIT,
+        Tender.RECEIVABLE: A.ACCOUNTS_RECEIVABLE,
+    }[event.tender]
     return _entry(
         event,
         "appeasement",

@@ -115,8 +115,13 @@ class SqlLedgerRepository:
             .group_by(_l.account)
         )
         zero = round_money(Decimal(0), currency)
+        # Every stored amount is on the currency's grid, so rounding the sums only drops the
+        # column's padding (Numeric(18, 4)): 345.85, not 345.8500.
         sums = {
-            Account(account): (zero + Decimal(debit), zero + Decimal(credit))
+            Account(account): (
+                round_money(Decimal(debit), currency),
+                round_money(Decimal(credit), currency),
+            )
             for account, debit, credit in rows
         }
         ordered = sorted(sums.items(), key=lambda item: item[0].number)

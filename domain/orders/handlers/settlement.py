@@ -84,7 +84,7 @@ async def book(
                 currency=fact.currency,
                 at=fact.at,
                 amount=fact.amount,
-                tender=Tender.CASH,
+                tender=Tender.CASH if order.payment is not None else Tender.RECEIVABLE,
                 reason=fact.reason,
             )
             await record(uow, appeased)
