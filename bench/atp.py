@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -42,7 +43,9 @@ from bench.common import (
 )
 from bench.loadgen import LoadResult, post_request, run_load
 
-DATABASE = "orchestra_bench_atp"
+# BENCH_DATABASE and BENCH_PORT keep parallel runs on a shared machine apart.
+DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_atp")
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
 MODES = {"compiled": {"ORCHESTRA_COMPILED": "1"}, "graphql-core": {"ORCHESTRA_COMPILED": "0"}}
 # The checkout cart check (totals and the backorder date) and the store-pickup picker
 # (every location's contribution); the bare endpoint answers each with the same fields.
@@ -162,7 +165,7 @@ def main() -> None:
         ingest_rates: dict[str, tuple[float, int]] = {}
         connections: dict[str, int] = {}
         for mode in modes:
-            with serving(url, workers=args.workers, env=MODES[mode]) as endpoint:
+            with serving(url, workers=args.workers, env=MODES[mode], port=PORT) as endpoint:
                 opened = sessions(url)
                 for name, query in QUERIES.items():
                     if args.skip_availability:
@@ -179,10 +182,12 @@ def main() -> None:
                     cpu = cpu_seconds(SERVER_PIDS[endpoint])
                     ingest_rates[mode] = ingest(endpoint, secret, args.batches, args.senders)
                     CPU_MS[(mode, "ingest")] = cpu_seconds(SERVER_PIDS[endpoint]) - cpu
-        bare_url = "http://127.0.0.1:8766/availability"
+        bare_url = f"http://127.0.0.1:{PORT + 1}/availability"
         bare = {}
         if not args.skip_availability:
-            process = bare_server("bench.bare_atp:create_app", asyncpg_dsn(url), args.workers, 8766)
+            process = bare_server(
+                "bench.bare_atp:create_app", asyncpg_dsn(url), args.workers, PORT + 1
+            )
             try:
                 wait_for(bare_url, json.dumps({"channel": "web", "skus": cart_list[0]}).encode())
                 for name in QUERIES:

@@ -3,6 +3,9 @@
     .venv/bin/python bench/cpu_profile.py products [--requests 400] [--concurrency 32]
                                      [--compiled 0|1] [--out bench/profiles/NAME.txt]
     workloads: products, cart, breakdown, set (inventorySet of 1,000)
+    --bare: the same question to the bare Starlette + asyncpg endpoint in this process
+    (bench/bare_products.py, bare_atp.py), for an in-process ratio
+    BENCH_DATABASE names the scratch database (default orchestra_bench_profile)
 
 Makes (or with --keep reuses) a scratch PostgreSQL database with the demo data, builds the
 Starlette app as `orchestra serve` does (response cache off), sends the requests straight
@@ -32,7 +35,7 @@ import asyncpg
 
 from bench.common import admin_token, asyncpg_dsn, drop_database, fresh_database, orchestra
 
-DATABASE = "orchestra_bench_profile"
+DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_profile")
 CPU_SECONDS: list[float] = []  # this process's CPU time for the measured requests
 PRODUCTS = """query { products(first: 20) { edges { node { title
   variants { sku price(channel: "web") { amount } } } } } }"""
@@ -76,15 +79,29 @@ def bodies(workload: str, skus: list[str], locations: list[str], count: int) -> 
     return out
 
 
-async def call(app: Any, body: bytes, secret: str) -> bytes:
+def bare_bodies(workload: str, skus: list[str], count: int) -> list[bytes]:
+    """The same questions for the bare endpoints (bench/bare_products.py, bare_atp.py)."""
+    rng = random.Random(7)
+    out = []
+    for _ in range(count):
+        if workload == "products":
+            body: dict[str, Any] = {"first": 20, "channel": "web"}
+        else:
+            body = {"channel": "web", "skus": rng.sample(skus, 5)}
+            body["locations"] = workload == "breakdown"
+        out.append(json.dumps(body).encode())
+    return out
+
+
+async def call(app: Any, body: bytes, secret: str, path: str = "/graphql") -> bytes:
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
         "method": "POST",
         "scheme": "http",
-        "path": "/graphql",
-        "raw_path": b"/graphql",
+        "path": path,
+        "raw_path": path.encode(),
         "root_path": "",
         "query_string": b"",
         "headers": [
@@ -117,13 +134,27 @@ async def call(app: Any, body: bytes, secret: str) -> bytes:
 
 
 async def drive(
-    url: str, secret: str, requests: list[bytes], concurrency: int, profile: bool
+    url: str,
+    secret: str,
+    requests: list[bytes],
+    concurrency: int,
+    profile: bool,
+    bare: str | None = None,
 ) -> float:
     os.environ["ORCHESTRA_DATABASE_URL"] = url
     os.environ["ORCHESTRA_RESPONSE_CACHE_TTL"] = "0"
-    from server.app import create_app
+    path = "/graphql"
+    if bare is None:
+        from server.app import create_app
 
-    app = create_app()
+        app = create_app()
+    else:  # the bare endpoint in this process, driven the same way
+        import importlib
+
+        os.environ["BENCH_DSN"] = asyncpg_dsn(url)
+        module = "bench.bare_products" if bare == "products" else "bench.bare_atp"
+        app = importlib.import_module(module).create_app()
+        path = "/products" if bare == "products" else "/availability"
     queue = list(reversed(requests))
     startup: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     started: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -135,12 +166,12 @@ async def drive(
 
     async def worker() -> None:
         while queue:
-            answer = await call(app, queue.pop(), secret)
-            if b'"errors"' in answer:
+            answer = await call(app, queue.pop(), secret, path)
+            if b'"errors"' in answer or not answer.startswith(b'{"data"'):
                 raise RuntimeError(answer[:500].decode())
 
     for body in requests[:concurrency]:  # warm caches (plans, reference data, tokens)
-        await call(app, body, secret)
+        await call(app, body, secret, path)
     profiler = cProfile.Profile()
     begun = time.perf_counter()
     cpu = time.process_time()
@@ -152,7 +183,7 @@ async def drive(
     CPU_SECONDS.append(time.process_time() - cpu)
     await startup.put({"type": "lifespan.shutdown"})
     await lifespan
-    profile_path = Path("/tmp/orchestra-profile.pstats")
+    profile_path = Path(f"/tmp/{DATABASE}.pstats")
     profiler.dump_stats(profile_path)
     return elapsed
 
@@ -167,6 +198,9 @@ def main() -> None:
     parser.add_argument("--time-only", action="store_true", help="no profiler: ms/request")
     parser.add_argument("--out", help="also write the report to this file")
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
+    parser.add_argument(
+        "--bare", action="store_true", help="the bare Starlette + asyncpg endpoint instead"
+    )
     args = parser.parse_args()
     os.environ["ORCHESTRA_COMPILED"] = args.compiled
 
@@ -179,26 +213,42 @@ def main() -> None:
     try:
         secret = admin_token(url)
         skus, locations = asyncio.run(_names(asyncpg_dsn(url)))
-        requests = bodies(args.workload, skus, locations, args.requests)
-        elapsed = asyncio.run(drive(url, secret, requests, args.concurrency, not args.time_only))
+        if args.bare:
+            if args.workload == "set":
+                parser.error("no bare endpoint for inventorySet")
+            requests = bare_bodies(args.workload, skus, args.requests)
+        else:
+            requests = bodies(args.workload, skus, locations, args.requests)
+        elapsed = asyncio.run(
+            drive(
+                url,
+                secret,
+                requests,
+                args.concurrency,
+                not args.time_only,
+                args.workload if args.bare else None,
+            )
+        )
     finally:
         if not args.keep:
             drop_database(DATABASE)
     per_request = elapsed / args.requests * 1000
     if args.time_only:
         cpu_ms = CPU_SECONDS[0] / args.requests * 1000
+        who = "bare endpoint" if args.bare else f"ORCHESTRA_COMPILED={args.compiled}"
         print(
-            f"{args.workload}, ORCHESTRA_COMPILED={args.compiled}: {cpu_ms:.2f} ms CPU/request "
+            f"{args.workload}, {who}: {cpu_ms:.2f} ms CPU/request "
             f"in this process ({per_request:.2f} ms wall/request at {args.concurrency} at a time)"
         )
         return
     report = io.StringIO()
+    who = "bare endpoint" if args.bare else f"ORCHESTRA_COMPILED={args.compiled}"
     report.write(
-        f"{args.workload}, ORCHESTRA_COMPILED={args.compiled}: {args.requests} requests, "
+        f"{args.workload}, {who}: {args.requests} requests, "
         f"{args.concurrency} at a time, {elapsed:.2f}s under cProfile "
         f"({per_request:.2f} ms/request, profiler overhead included)\n"
     )
-    stats = pstats.Stats("/tmp/orchestra-profile.pstats", stream=report)
+    stats = pstats.Stats(f"/tmp/{DATABASE}.pstats", stream=report)
     report.write(by_layer(stats, args.requests))
     stats.sort_stats("tottime").print_stats(args.top)
     stats.sort_stats("cumulative").print_stats(args.top)

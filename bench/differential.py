@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -34,7 +35,7 @@ from server.execution import differential
 from server.settings import Settings
 from tests.differential_queries import demo_names, generated
 
-DATABASE = "orchestra_bench_differential"
+DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_differential")
 
 
 def main() -> int:

@@ -16,8 +16,16 @@ def is_currency_code(value: str) -> bool:
     return len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()
 
 
+# Quantize exponents by currency code: the storefront listing rounds every price it shows.
+_EXPONENTS: dict[str, Decimal] = {}
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
-    exponent = Decimal(1).scaleb(-minor_units(currency))
+    exponent = _EXPONENTS.get(currency)
+    if exponent is None:
+        exponent = Decimal(1).scaleb(-minor_units(currency))
+        if len(_EXPONENTS) < 256:  # bounded: a currency may come from a client's input
+            _EXPONENTS[currency] = exponent
     return amount.quantize(exponent, rounding=ROUND_HALF_EVEN)
 
 

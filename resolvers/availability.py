@@ -97,8 +97,11 @@ async def _compute(
     variants: Sequence[Variant],
     quantities: dict[int, dict[int, int]],
     incoming: dict[int, IncomingSupply] | None,
+    with_locations: bool = True,
 ) -> list[Availability]:
-    """ATP per variant from per-location availability; kits from their components."""
+    """ATP per variant from per-location availability; kits from their components.
+    `with_locations=False` leaves `locations` empty, for a selection without them: a
+    cart check would otherwise build an object per SKU and location only to drop it."""
     parts, component_variants = await _components(ctx, variants)
     missing = [i for i in component_variants if i not in quantities]
     if missing and plan.view.location_ids:
@@ -137,7 +140,9 @@ async def _compute(
                 locations=[
                     LocationAvailability(loc, qty, plan.distances.get(loc.id))
                     for loc, qty in atp.by_location
-                ],
+                ]
+                if with_locations
+                else [],
                 next_incoming=supply,
             )
         )
@@ -169,7 +174,8 @@ async def availability(
                 await reads.earliest_incoming(conn, plain_ids, plan.view.location_ids, ctx.today)
             )
     found = [variants[sku] for sku in wanted if sku in variants]
-    return await _compute(ctx, plan, found, quantities, incoming)
+    with_locations = selects(info, ("locations",))
+    return await _compute(ctx, plan, found, quantities, incoming, with_locations)
 
 
 async def variant_availability(ctx: Context, variant: Variant, channel: str) -> Availability:

@@ -30,7 +30,7 @@ from resolvers import visibility
 from resolvers.context import Context
 from resolvers.errors import checked_cursor
 from resolvers.ids import cursor
-from resolvers.lookahead import selects
+from resolvers.lookahead import selected, selects, string_arguments
 from resolvers.pagination import Connection, connection, empty_connection, page_size
 from resolvers.results import Result
 from resolvers.visibility import channel_filter
@@ -107,10 +107,21 @@ async def _prefetch_variants(
     prefetched = ctx.prefetched
     for product_id in product_ids:
         prefetched.variants_by_product[product_id] = found.get(product_id, [])
-    if selects(info, ("edges", "node", "variants", "price")):
+    price_nodes = selected(info, ("edges", "node", "variants", "price"))
+    if price_nodes:
         variant_ids = [v.id for variants in found.values() for v in variants]
-        prefetched.prices.update(await reads.prices_of_variants(conn, variant_ids))
-        prefetched.priced_variants.update(variant_ids)
+        # Only the channels the document asks prices in, when it names them all.
+        codes = string_arguments(info, price_nodes, "channel")
+        if codes is None:
+            prefetched.prices.update(await reads.prices_of_variants(conn, variant_ids))
+            prefetched.priced_variants.update(variant_ids)
+            return
+        ref = await ctx.reference_data()
+        channel_ids = [c.id for code in codes if (c := ref.channels_by_code.get(code))]
+        if channel_ids:
+            prefetched.prices.update(await reads.prices_of_variants(conn, variant_ids, channel_ids))
+            for channel_id in channel_ids:
+                prefetched.priced_in.setdefault(channel_id, set()).update(variant_ids)
 
 
 async def product_by_handle(ctx: Context, handle: str) -> Product | None:
@@ -157,12 +168,17 @@ def variant_price(
     Synchronous when the listing prefetched prices; a dataloader otherwise.
     """
     ref = ctx.ref
-    if ref is None or variant.id not in ctx.prefetched.priced_variants:
+    if ref is None:
         return _load_price(ctx, variant, channel)
     found = ref.channels_by_code.get(channel)
     if found is None:
         return None
-    amount = ctx.prefetched.prices.get((variant.id, found.id))
+    prefetched = ctx.prefetched
+    if variant.id not in prefetched.priced_variants:
+        fetched = prefetched.priced_in.get(found.id)
+        if fetched is None or variant.id not in fetched:
+            return _load_price(ctx, variant, channel)
+    amount = prefetched.prices.get((variant.id, found.id))
     return None if amount is None else Money(amount, found.currency)
 
 

@@ -27,7 +27,8 @@ class Prefetched:
 
     variants_by_product: dict[int, list[Variant]] = field(default_factory=dict)
     prices: dict[tuple[int, int], Decimal] = field(default_factory=dict)
-    priced_variants: set[int] = field(default_factory=set)
+    priced_variants: set[int] = field(default_factory=set)  # every channel's price read
+    priced_in: dict[int, set[int]] = field(default_factory=dict)  # channel id -> variants
 
 
 @dataclass

@@ -25,10 +25,34 @@ class PageInfo:
     end_cursor: str | None
 
 
-@dataclass(frozen=True, slots=True)
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    """An edge whose cursor is encoded only when read: a storefront listing selects
+    nodes and rarely the cursors of every edge."""
+
+    __slots__ = ("_cursor", "_cursor_of", "node")
+
+    def __init__(self, cursor_of: Callable[[T], str], node: T) -> None:
+        self._cursor_of = cursor_of
+        self._cursor: str | None = None
+        self.node = node
+
+    @property
+    def cursor(self) -> str:
+        found = self._cursor
+        if found is None:
+            found = self._cursor = self._cursor_of(self.node)
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Edge):
+            return NotImplemented
+        return (self.cursor, self.node) == (other.cursor, other.node)
+
+    def __hash__(self) -> int:
+        return hash((self.cursor, self.node))
+
+    def __repr__(self) -> str:
+        return f"Edge(cursor={self.cursor!r}, node={self.node!r})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +71,7 @@ def connection(
 ) -> Connection[T]:
     """Build a connection from `limit + 1` fetched rows (the extra one tells hasNextPage)."""
     items = list(rows[:limit])
-    edges = [Edge(cursor_of(item), item) for item in items]
+    edges = [Edge(cursor_of, item) for item in items]
     info = PageInfo(
         has_next_page=len(rows) > limit,
         has_previous_page=has_previous,

@@ -24,6 +24,7 @@ from server.access import AccessGuard
 from server.auth import Authenticator, Revocations
 from server.edge import EdgeMiddleware
 from server.execution import install as install_compiled_execution
+from server.extension_hooks import install as install_extension_hooks
 from server.graphql_http import OrchestraGraphQL
 from server.health import readiness
 from server.holds import HoldSweeper
@@ -59,6 +60,7 @@ def create_schema(
             MaskUnexpectedErrors,
         ]
     )
+    install_extension_hooks(schema)  # hooks looked up once per extension class
     if settings.compiled:  # issue 10: plans compiled per document (server/execution)
         install_compiled_execution(schema)
     return schema

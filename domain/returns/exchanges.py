@@ -41,6 +41,7 @@ from domain.orders.handlers.checkout import (
 )
 from domain.orders.handlers.operations import finish
 from domain.orders.handlers.place import _direct_checkout
+from domain.orders.handlers.settlement import EXCHANGE_SOURCE
 from domain.orders.lifecycle import HOLDABLE
 from domain.orders.model import Order
 from domain.payments.model import payment_input_errors
@@ -89,7 +90,7 @@ async def place_exchange(
         lines=tuple(OrderLineRequest(e.sku, e.quantity) for e in ret.exchange_lines),
         email=order.email,
         shipping_address=order.shipping_address,
-        source_code=f"exchange:{order.number}",
+        source_code=f"{EXCHANGE_SOURCE}{order.number}",
     )
     auth = Authorization()
     try:

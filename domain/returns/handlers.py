@@ -188,11 +188,18 @@ async def refund(
         settlement = settle_refund(
             value,
             receivable_open=Decimal(0),  # shipments are captured as they leave
-            # Paid elsewhere (marketplace, till): the channel that took the money gives it
-            # back; the ledger records it as cash all the same.
-            refundable_cash=payment.refundable if payment is not None else value,
+            refundable_cash=payment.refundable if payment is not None else Decimal(0),
             exchange_credit=credit,
         )
+        if payment is None:
+            # Paid elsewhere (marketplace, till, an exchange's credit): no gateway moves;
+            # whoever holds the shopper's money gives it back, and what is owed to us for
+            # the order shrinks by as much (ACCOUNTS_RECEIVABLE, as for an appeasement).
+            settlement = replace(
+                settlement,
+                receivable=settlement.receivable + settlement.goodwill,
+                goodwill=settlement.goodwill - settlement.goodwill,
+            )
         if payment is not None and settlement.cash > 0:
             await _refund_at_gateway(order, settlement.cash, return_id, gateways, now)
         if not await uow.returns.mark_refunded(return_id, value, now):

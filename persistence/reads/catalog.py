@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.catalog.model import Category, Channel, KitComponent, Product, Variant
 from persistence import mappers
 from persistence.database import one_of_on
+from persistence.reads import raw
 from persistence.tables import categories, channels, kit_components, prices, products, variants
 
 
@@ -65,10 +66,56 @@ def _filtered(query: Select[Any], spec: ProductQuery) -> Select[Any]:
     return query
 
 
+# The storefront listing's statements for asyncpg (persistence/reads/raw.py), the same
+# as the SQLAlchemy ones below them; columns in the order of the domain classes.
+_PAGE_COLUMNS = "SELECT id, handle, title, description, category_id FROM products"
+_SOLD_IN = (
+    "id IN (SELECT variants.product_id FROM variants JOIN prices"
+    " ON prices.variant_id = variants.id WHERE prices.channel_id = ${})"
+)
+VARIANTS_OF_PRODUCTS_PG = (
+    "SELECT id, product_id, sku, title, unit_cost, is_kit FROM variants"
+    " WHERE product_id = ANY($1::bigint[]) ORDER BY id"
+)
+PRICES_OF_VARIANTS_PG = (
+    "SELECT variant_id, channel_id, amount FROM prices WHERE variant_id = ANY($1::bigint[])"
+)
+PRICES_OF_VARIANTS_IN_PG = (
+    "SELECT variant_id, channel_id, amount FROM prices"
+    " WHERE variant_id = ANY($1::bigint[]) AND channel_id = ANY($2::int[])"
+)
+
+
+async def _raw_page(
+    conn: AsyncConnection, spec: ProductQuery, after_id: int | None, limit: int
+) -> list[Product] | None:
+    if spec.search or spec.category_id is not None or spec.skus is not None:
+        return None  # the listing's filters stay SQLAlchemy's
+    where: list[str] = []
+    args: list[Any] = []
+    if spec.channel_id is not None:
+        args.append(spec.channel_id)
+        where.append(_SOLD_IN.format(len(args)))
+    if after_id is not None:
+        args.append(after_id)
+        where.append(f"id > ${len(args)}")
+    args.append(limit)
+    sql = _PAGE_COLUMNS
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    rows = await raw.fetch(conn, f"{sql} ORDER BY id LIMIT ${len(args)}", *args)
+    if rows is None:
+        return None
+    return [Product(*row) for row in rows]
+
+
 async def product_page(
     conn: AsyncConnection, spec: ProductQuery, after_id: int | None, limit: int
 ) -> list[Product]:
     """Keyset pagination by id: stable under concurrent inserts, no OFFSET scans."""
+    found = await _raw_page(conn, spec, after_id, limit)
+    if found is not None:
+        return found
     query = _filtered(select(products), spec)
     if after_id is not None:
         query = query.where(products.c.id > after_id)
@@ -95,6 +142,17 @@ async def variants_by_product(
     conn: AsyncConnection, product_ids: Sequence[int]
 ) -> dict[int, list[Variant]]:
     # The storefront listing's hot path: one array parameter, rows fetched at once.
+    records = await raw.fetch(conn, VARIANTS_OF_PRODUCTS_PG, list(product_ids))
+    if records is not None:
+        by_product: dict[int, list[Variant]] = {}
+        for record in records:
+            variant = Variant(*record)
+            found_list = by_product.get(variant.product_id)
+            if found_list is None:
+                by_product[variant.product_id] = [variant]
+            else:
+                found_list.append(variant)
+        return by_product
     rows = await conn.execute(
         select(variants)
         .where(one_of_on(conn, variants.c.product_id, product_ids))
@@ -131,15 +189,25 @@ async def prices_for(
 
 
 async def prices_of_variants(
-    conn: AsyncConnection, variant_ids: Sequence[int]
+    conn: AsyncConnection, variant_ids: Sequence[int], channel_ids: Sequence[int] | None = None
 ) -> dict[tuple[int, int], Decimal]:
-    """Every channel's price of these variants, by (variant id, channel id)."""
+    """The prices of these variants, by (variant id, channel id): in these channels, or
+    in every channel when `channel_ids` is None."""
     if not variant_ids:
         return {}
+    if channel_ids is None:
+        records = await raw.fetch(conn, PRICES_OF_VARIANTS_PG, list(variant_ids))
+    else:
+        records = await raw.fetch(
+            conn, PRICES_OF_VARIANTS_IN_PG, list(variant_ids), list(channel_ids)
+        )
+    if records is not None:
+        return {(variant_id, channel_id): amount for variant_id, channel_id, amount in records}
     columns = (prices.c.variant_id, prices.c.channel_id, prices.c.amount)
-    rows = await conn.execute(
-        select(*columns).where(one_of_on(conn, prices.c.variant_id, variant_ids))
-    )
+    query = select(*columns).where(one_of_on(conn, prices.c.variant_id, variant_ids))
+    if channel_ids is not None:
+        query = query.where(prices.c.channel_id.in_(list(channel_ids)))
+    rows = await conn.execute(query)
     return {(variant_id, channel_id): amount for variant_id, channel_id, amount in rows.all()}
 
 

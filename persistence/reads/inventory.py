@@ -18,6 +18,7 @@ from domain.inventory.model import (
     position_available,
 )
 from persistence.clock import aware
+from persistence.reads import raw
 from persistence.repositories.channel_atp import view_from_row
 from persistence.tables import (
     POSITION_QUANTITIES,
@@ -120,7 +121,7 @@ async def available_at(
 
 
 # The availability hot path on PostgreSQL: constant SQL with array parameters, run on the
-# driver connection. It skips SQLAlchemy's statement building, IN-list expansion and
+# driver connection (persistence/reads/raw.py). It skips SQLAlchemy's statement building, IN-list expansion and
 # result processing, which cost more than the query itself here. SQLite runs the same
 # question through SQLAlchemy Core below.
 SKUS_WITH_AVAILABILITY_PG = """
@@ -137,21 +138,12 @@ WHERE variant_id = ANY($1::bigint[]) AND location_id = ANY($2::int[]) AND expect
 ORDER BY variant_id, expected_at, id"""
 
 
-async def _driver(conn: AsyncConnection) -> Any | None:
-    """The asyncpg connection under a PostgreSQL connection; None on other backends."""
-    if conn.dialect.name != "postgresql":
-        return None
-    return (await conn.get_raw_connection()).driver_connection
-
-
 async def skus_with_availability(
     conn: AsyncConnection, skus: Sequence[str], location_ids: Sequence[int]
 ) -> tuple[dict[str, Variant], dict[int, dict[int, int]]]:
     """Variants by SKU and their availability at these locations, in one statement."""
-    driver = await _driver(conn)
-    if driver is not None:
-        rows = await driver.fetch(SKUS_WITH_AVAILABILITY_PG, list(skus), list(location_ids))
-    else:
+    rows = await raw.fetch(conn, SKUS_WITH_AVAILABILITY_PG, list(skus), list(location_ids))
+    if rows is None:
         rows = list(await conn.execute(_skus_with_availability_query(skus, location_ids)))
     found: dict[str, Variant] = {}
     quantities: dict[int, dict[int, int]] = {}
@@ -190,12 +182,8 @@ async def earliest_incoming(
     conn: AsyncConnection, variant_ids: Sequence[int], location_ids: Sequence[int], today: date
 ) -> dict[int, IncomingSupply]:
     """Each variant's first expected supply at these locations, from today on."""
-    driver = await _driver(conn)
-    if driver is not None:
-        rows = await driver.fetch(
-            EARLIEST_INCOMING_PG, list(variant_ids), list(location_ids), today
-        )
-    else:
+    rows = await raw.fetch(conn, EARLIEST_INCOMING_PG, list(variant_ids), list(location_ids), today)
+    if rows is None:
         query = (
             select(
                 _inc.variant_id, _inc.location_id, _inc.quantity, _inc.expected_at, _inc.reference

@@ -130,6 +130,9 @@ class Compiler:
             and not field_def.args
             and self.strawberry_schema.config.default_resolver is getattr
         ):
+            named = return_type.of_type if site.non_null else return_type
+            if fast is None and is_leaf_type(named):
+                return field_fns.leaf_attribute(site, strawberry_field.python_name, complete, named)
             return field_fns.attribute(
                 site, strawberry_field.python_name, complete, needs_info, fast
             )

@@ -12,14 +12,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLBoolean, GraphQLFloat, GraphQLID, GraphQLInt, GraphQLString
-from graphql.pyutils import Path
+from graphql.pyutils import Path, Undefined
 
 from server.execution.runtime import (
+    SYNC_TYPES,
     Completer,
     FieldFn,
     Site,
     field_failed,
     finish_field,
+    never_awaitable,
     raise_error,
 )
 
@@ -100,6 +102,40 @@ def attribute(
         return finish_field(run, site, complete, value, path, info)
 
     return run_field
+
+
+def leaf_attribute(site: Site, python_name: str, complete: Completer, leaf_type: Any) -> FieldFn:
+    """An attribute of a custom scalar or enum type (Decimal, DateTime, ...): serialized
+    on the spot when the value is plainly a value (not None, not an exception, of a class
+    that cannot be awaitable), which is what finish_field and the leaf completer would
+    do with it; anything else (None, Undefined, ...), or a serializer answering null,
+    takes the general path."""
+    coerce = leaf_type.coerce_output_value
+    general = attribute(site, python_name, complete, False, None)
+
+    def run_leaf(run: Run, source: Any, parent: Path | None) -> Any:
+        try:
+            value = getattr(source, python_name)
+        except Exception as raw:
+            field_failed(run, site, raw, parent)
+            return None
+        if (
+            value is None
+            or value is Undefined
+            or not (type(value) in SYNC_TYPES or never_awaitable(value))
+            or isinstance(value, Exception)
+        ):
+            return general(run, source, parent)
+        try:
+            coerced = coerce(value)
+        except Exception as raw:
+            field_failed(run, site, raw, parent)
+            return None
+        if coerced is None or coerced is Undefined:
+            return general(run, source, parent)  # the general path reports it
+        return coerced
+
+    return run_leaf
 
 
 def resolved(site: Site, call: Call, complete: Completer, fast: Fast | None) -> FieldFn:

@@ -15,6 +15,8 @@ the subtree exactly as it always did.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from collections.abc import Awaitable, Callable
 from types import CoroutineType, GeneratorType
 from typing import TYPE_CHECKING, Any
@@ -41,7 +43,21 @@ Fields = tuple[tuple[str, FieldFn], ...]
 # Values of these types are never awaitable; checking the type first spares a call to
 # is_awaitable for nearly every completed field. Classes proven unable to be awaitable
 # (see `never_awaitable`) join the set as they are met.
-SYNC_TYPES: set[type] = {dict, list, str, int, float, bool, type(None)}
+# Decimal and the datetime types define their own attribute lookup (a C slot), so
+# `never_awaitable` cannot prove them; they have no `__await__` and no instance __dict__.
+SYNC_TYPES: set[type] = {
+    dict,
+    list,
+    str,
+    int,
+    float,
+    bool,
+    type(None),
+    decimal.Decimal,
+    datetime.datetime,
+    datetime.date,
+    datetime.time,
+}
 _OBJECT_GETATTRIBUTE: Any = object.__getattribute__
 
 

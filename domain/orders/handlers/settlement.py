@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain.errors import DomainError, ErrorCode
-from domain.ledger.postings import Appeased, Tender
+from domain.ledger.postings import Appeased, PaymentCaptured, Tender
 from domain.ledger.recording import payment_event, record, shipped_event
 from domain.orders.effects import Capture, Effects, PaymentAction, Refund, ReleaseAuthorization
 from domain.orders.events import OrderAppeased
@@ -48,6 +48,15 @@ def payment_facts(order: Order) -> int:
     return len(order.payment.events) if order.payment is not None else 0
 
 
+EXCHANGE_SOURCE = "exchange:"  # the source code of an exchange's replacement order
+
+
+def paid_by_exchange_credit(order: Order) -> bool:
+    """A replacement order with no gateway payment: the return's credit pays for it
+    (domain/returns/exchanges.py)."""
+    return order.payment is None and (order.source_code or "").startswith(EXCHANGE_SOURCE)
+
+
 async def book(
     uow: UnitOfWork, order: Order, effects: Effects, now: datetime, since: int = 0
 ) -> None:
@@ -72,6 +81,17 @@ async def book(
                 unit_costs=costs,
             )
             await record(uow, shipped)
+            if paid_by_exchange_credit(order):
+                # The return's refund put this much in STORE_CREDIT; delivering the
+                # replacement uses it, as a capture would use a gateway payment.
+                credit = PaymentCaptured(
+                    reference=reference,
+                    currency=currency,
+                    at=now,
+                    amount=ZERO,
+                    store_credit=delivered.charge,
+                )
+                await record(uow, credit)
     if order.payment is not None:
         for fact in order.payment.events[since:]:
             event = payment_event(fact, reference) if isinstance(fact, PaymentEvent) else None
