@@ -14,6 +14,10 @@
    (allocated units per position never above onHand; exactly 50 orders).
 5. The bare endpoint of the same server (`/healthz`, no database) in the same run, so the
    ratio survives the machine being shared.
+Each phase also prints CPU milliseconds per request of the server (all its processes) and
+of the PostgreSQL backends serving the bench database (from /proc): on a machine shared
+with other work req/s depends on the share of the CPU the processes got; CPU per request
+does not.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import time
@@ -36,7 +41,15 @@ from sqlalchemy import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import admin_token, drop_database, fresh_database, orchestra, serving
+from bench.common import (
+    SERVER_PIDS,
+    admin_token,
+    cpu_seconds,
+    drop_database,
+    fresh_database,
+    orchestra,
+    serving,
+)
 from bench.loadgen import LoadResult, _read_response, post_request
 
 DATABASE = "orchestra_bench_checkout"
@@ -215,7 +228,9 @@ def outcomes(answers: list[dict[str, Any]], field: str) -> Counter[str]:
     for answer in answers:
         payload = (answer.get("data") or {}).get(field)
         if payload is None:
-            counted["ERROR"] += 1
+            errors = answer.get("errors") or [{}]
+            code = (errors[0].get("extensions") or {}).get("code", "?")
+            counted[f"ERROR {code}"] += 1
         elif payload["userErrors"]:
             counted[payload["userErrors"][0]["code"]] += 1
         else:
@@ -291,6 +306,43 @@ async def oversold(database_url: str) -> list[tuple[Any, ...]]:
         await conn.close()
 
 
+def postgres_cpu(database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving `database`, found by their
+    process titles (`postgres: ... <user> <database> <client> ...`): no connection needed
+    on a server whose connection slots are all taken. A backend that exits during a phase
+    takes its CPU time with it (the server's pools keep theirs open)."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                title = cmdline.read().decode(errors="replace")
+            if not (title.startswith("postgres: ") and f" {database} " in title):
+                continue
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+class CpuMeter:
+    """Server and PostgreSQL CPU per request over a phase of the run."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.pid = SERVER_PIDS[endpoint]
+        self.server = cpu_seconds(self.pid)
+        self.postgres = postgres_cpu(DATABASE)
+
+    def per_request(self, requests: int) -> str:
+        server = (cpu_seconds(self.pid) - self.server) / max(requests, 1) * 1000
+        postgres = (postgres_cpu(DATABASE) - self.postgres) / max(requests, 1) * 1000
+        return f"  CPU per request: server {server:.1f} ms, PostgreSQL {postgres:.1f} ms"
+
+
 async def bare(url: str, seconds: float, concurrency: int) -> LoadResult:
     from bench.loadgen import run_load
 
@@ -330,12 +382,16 @@ def main() -> None:
         specs = [cart_lines(rng) for _ in range(args.carts)]
         with serving(url, workers=args.workers, port=args.port) as endpoint:
             c = args.concurrency
+            meter = CpuMeter(endpoint)
             made, carts = asyncio.run(make_carts(endpoint, storefront, specs, c))
             print(made.summary(f"cartCreate (3 lines), {c} connections"))
+            print(meter.per_request(made.requests))
             work = [complete(endpoint, storefront, cart) for cart in carts]
+            meter = CpuMeter(endpoint)
             timing, answers = asyncio.run(closed_loop(endpoint, work, c, args.seconds))
             print(timing.summary(f"cartComplete (3 lines, 100 locations), {c} connections"))
             print(f"  outcomes: {dict(outcomes(answers, 'cartComplete'))}")
+            print(meter.per_request(timing.requests))
             placed = [
                 request(
                     endpoint,
@@ -354,14 +410,18 @@ def main() -> None:
                 )
                 for lines in specs
             ]
+            meter = CpuMeter(endpoint)
             timing2, answers2 = asyncio.run(closed_loop(endpoint, placed, c, args.seconds / 2))
             print(timing2.summary(f"orderPlace (3 lines), {c} connections"))
             print(f"  outcomes: {dict(outcomes(answers2, 'orderPlace'))}")
+            print(meter.per_request(timing2.requests))
             sale = asyncio.run(flash_sale(endpoint, storefront, 400, 32))
             print(sale["timing"].summary("flash sale, 1 SKU, 50 units, 400 attempts, 32 clients"))
             print(f"  outcomes: {dict(sale['outcomes'])}")
+            meter = CpuMeter(endpoint)
             health = asyncio.run(bare(endpoint, args.seconds / 2, c))
             print(health.summary(f"bare endpoint /healthz, same server, {c} connections"))
+            print(meter.per_request(health.requests))
             print(f"  cartComplete / bare = {timing.rps / health.rps:.1%}")
         problems = asyncio.run(oversold(url))
         *bad, flash = problems

@@ -73,12 +73,15 @@ def serving(
     env.pop("ORCHESTRA_REDIS_URL", None)
     if redis_url:
         env["ORCHESTRA_REDIS_URL"] = redis_url
+    # BENCH_SERVER_LOG=path keeps the server's log (errors of a run) instead of dropping it.
+    log_path = os.environ.get("BENCH_SERVER_LOG")
+    log = open(log_path, "ab") if log_path else None  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [ORCHESTRA, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log or subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -101,6 +104,8 @@ def serving(
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+        if log is not None:
+            log.close()
 
 
 # endpoint -> pid of the `orchestra serve` process answering it (for cpu_seconds)

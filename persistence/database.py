@@ -47,6 +47,7 @@ class Database:
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
         self._after_commit: list[Callable[[], None]] = []
         self._side: AsyncEngine | None = None
+        self.locations = VersionedCache(ttl=10.0)  # persistence/repositories/locations.py
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
@@ -89,10 +90,36 @@ class Database:
             await self._side.dispose()
 
 
+class VersionedCache:
+    """One value per process, kept while the database reports the same version of what
+    it was read from, and at most `ttl` seconds."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._version: object = None
+        self._value: Any = None
+        self._at = 0.0
+
+    def get(self, version: object, now: float) -> Any:
+        if self._value is None or version != self._version or now - self._at > self.ttl:
+            return None
+        return self._value
+
+    def put(self, version: object, value: Any, now: float) -> None:
+        self._version, self._value, self._at = version, value, now
+
+
 def one_of(is_sqlite: bool, column: Any, values: Sequence[Any]) -> Any:
     if is_sqlite:
         return column.in_(list(values))
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
+def one_of_param(is_sqlite: bool, column: Any, name: str) -> Any:
+    """`one_of` with a named parameter (bind a list to `name`): for statements built once."""
+    if is_sqlite:
+        return column.in_(bindparam(name, expanding=True))
+    return column == any_(bindparam(name, type_=ARRAY(column.type)))
 
 
 def one_of_on(conn: AsyncConnection, column: Any, values: Sequence[Any]) -> Any:

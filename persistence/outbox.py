@@ -12,6 +12,8 @@ from domain.events import DomainEvent
 from persistence.clock import utcnow
 from persistence.tables import outbox
 
+_INSERT = insert(outbox)
+
 
 def outbox_rows(events: Sequence[DomainEvent]) -> list[tuple[str, dict[str, Json]]]:
     """(topic, JSON payload) per event, in the order raised; the format the relay reads."""
@@ -26,5 +28,5 @@ async def write_events(conn: AsyncConnection, events: Sequence[DomainEvent]) -> 
     rows = [
         {"topic": topic, "payload": body, "created_at": now} for topic, body in outbox_rows(events)
     ]
-    await conn.execute(insert(outbox), rows)
+    await conn.execute(_INSERT, rows)
     return len(rows)

@@ -65,7 +65,7 @@ class SqlUnitOfWork:
         self.events = RaisedEvents()
         self.catalog = SqlCatalogRepository(conn, self.db)
         self.catalog_bulk = SqlCatalogBulkRepository(conn)
-        self.locations = SqlLocationRepository(conn)
+        self.locations = SqlLocationRepository(conn, self.db)
         self.tokens = SqlTokenRepository(conn)
         self.inventory = SqlInventoryRepository(conn, self.db)
         self.channel_atp = SqlChannelAtpRepository(conn, self.db)

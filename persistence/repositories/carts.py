@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.orders.cart import Cart, CartLine
@@ -17,6 +18,7 @@ from persistence.repositories.order_rows import address_from, address_json
 from persistence.tables import cart_lines, carts, channels
 
 _c = carts.c
+_SAVE = update(carts).where(_c.id == bindparam("k_id"))
 
 
 class SqlCartRepository:
@@ -27,25 +29,8 @@ class SqlCartRepository:
 
     async def get(self, cart_id: str, *, for_update: bool = False) -> Cart | None:
         """The cart and its lines in one statement (a cart row per line)."""
-        cl = cart_lines.c
-        query = (
-            select(
-                carts,
-                channels.c.code.label("channel_code"),
-                cl.id.label("line_id"),
-                cl.sku,
-                cl.quantity,
-                cl.method,
-                cl.pickup_location_id,
-            )
-            .join(channels, channels.c.id == _c.channel_id)
-            .outerjoin(cart_lines, cl.cart_id == _c.id)
-            .where(_c.id == cart_id)
-            .order_by(cl.position)
-        )
-        if for_update and not self.db.is_sqlite:
-            query = query.with_for_update(of=carts)
-        found = list(await self.conn.execute(query))
+        query = _cart_query(for_update and not self.db.is_sqlite)
+        found = list(await self.conn.execute(query, {"cart_id": cart_id}))
         if not found:
             return None
         row = found[0]
@@ -89,7 +74,8 @@ class SqlCartRepository:
         await self._write_lines(cart)
 
     async def save(self, cart: Cart, now: datetime) -> None:
-        await self.conn.execute(update(carts).where(_c.id == cart.id).values(**_fields(cart, now)))
+        # SET follows the parameters' keys (the cart's columns): one statement, built once.
+        await self.conn.execute(_SAVE, {"k_id": cart.id, **_fields(cart, now)})
         if self._lines.get(cart.id) != cart.lines:
             await self.conn.execute(delete(cart_lines).where(cart_lines.c.cart_id == cart.id))
             await self._write_lines(cart)
@@ -125,3 +111,25 @@ def _fields(cart: Cart, now: datetime) -> dict[str, Any]:
         "source_code": cart.source_code,
         "updated_at": now,
     }
+
+
+@cache
+def _cart_query(lock: bool) -> Any:
+    """The cart (`cart_id`) and its lines, a cart row per line; built once per lock mode."""
+    cl = cart_lines.c
+    query = (
+        select(
+            carts,
+            channels.c.code.label("channel_code"),
+            cl.id.label("line_id"),
+            cl.sku,
+            cl.quantity,
+            cl.method,
+            cl.pickup_location_id,
+        )
+        .join(channels, channels.c.id == _c.channel_id)
+        .outerjoin(cart_lines, cl.cart_id == _c.id)
+        .where(_c.id == bindparam("cart_id"))
+        .order_by(cl.position)
+    )
+    return query.with_for_update(of=carts) if lock else query

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -14,7 +15,7 @@ from domain.inventory.ingest import PositionState
 from domain.inventory.model import InventoryView
 from domain.locations.model import LocationKind
 from persistence.batch import chunks, insert_rows
-from persistence.database import Database
+from persistence.database import Database, one_of_param
 from persistence.repositories.inventory import LOCK_CHUNK
 from persistence.tables import (
     POSITION_QUANTITIES,
@@ -27,6 +28,23 @@ from persistence.tables import (
 )
 
 _pos = inventory_positions.c
+_VIEWS = select(inventory_views, channels.c.code.label("channel_code")).join(
+    channels, channels.c.id == inventory_views.c.channel_id
+)
+_VIEWS_SHARED = _VIEWS.with_for_update(read=True, of=inventory_views)
+
+
+@cache
+def _kits_query(is_sqlite: bool) -> Any:
+    """Kits using any of `component_ids`, with all their parts (built once: every stock
+    change runs it)."""
+    k = kit_components.c
+    kit_ids = select(k.kit_id).where(one_of_param(is_sqlite, k.component_id, "component_ids"))
+    return (
+        select(k.kit_id, variants.c.sku, k.component_id, k.quantity)
+        .join(variants, variants.c.id == k.kit_id)
+        .where(k.kit_id.in_(kit_ids.scalar_subquery()))
+    )
 
 
 def view_from_row(row: Any) -> InventoryView:
@@ -57,11 +75,7 @@ class SqlChannelAtpRepository:
         to the upsert's fresh sums: the stored sums never miss a change. (SQLite has a
         single writer.)
         """
-        query = select(inventory_views, channels.c.code.label("channel_code")).join(
-            channels, channels.c.id == inventory_views.c.channel_id
-        )
-        if not self.db.is_sqlite:
-            query = query.with_for_update(read=True, of=inventory_views)
+        query = _VIEWS if self.db.is_sqlite else _VIEWS_SHARED
         return [(view_from_row(row), row.channel_code) for row in await self.conn.execute(query)]
 
     async def upsert_view(self, view: InventoryView, now: datetime) -> InventoryView:
@@ -85,7 +99,6 @@ class SqlChannelAtpRepository:
     async def add_atp_deltas(
         self, deltas: Mapping[tuple[int, int], tuple[int, int, int]]
     ) -> dict[tuple[int, int], tuple[int, int]]:
-        c = channel_atp.c
         result: dict[tuple[int, int], tuple[int, int]] = {}
         for chunk in chunks(sorted(deltas.items()), LOCK_CHUNK):
             rows = [
@@ -100,22 +113,13 @@ class SqlChannelAtpRepository:
                 for (ch, v), d in chunk
             ]
             stmt, params = insert_rows(self.db, channel_atp, rows)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[c.channel_id, c.variant_id],
-                set_={
-                    "raw_total": c.raw_total + stmt.excluded.raw_total,
-                    "raw_ship": c.raw_ship + stmt.excluded.raw_ship,
-                    "raw_pickup": c.raw_pickup + stmt.excluded.raw_pickup,
-                },
-            ).returning(c.channel_id, c.variant_id, c.raw_total, c.available)
-            for row in await self.conn.execute(stmt, params):
+            for row in await self.conn.execute(_add_deltas(stmt), params):
                 result[(row.channel_id, row.variant_id)] = (row.raw_total, row.available)
         return result
 
     async def set_published(self, values: Mapping[tuple[int, int], int]) -> None:
         if not values:
             return
-        c = channel_atp.c
         # Kits have no raw sums of their own: their row is created here when missing.
         rows = [
             {
@@ -129,11 +133,7 @@ class SqlChannelAtpRepository:
             for ch, v in sorted(values)
         ]
         stmt, params = insert_rows(self.db, channel_atp, rows)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[c.channel_id, c.variant_id],
-            set_={"available": stmt.excluded.available},
-        )
-        await self.conn.execute(stmt, params)
+        await self.conn.execute(_set_available(stmt), params)
 
     async def published(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
         c = channel_atp.c
@@ -154,18 +154,10 @@ class SqlChannelAtpRepository:
     async def kits_containing(
         self, component_ids: Iterable[int]
     ) -> dict[int, tuple[str, list[tuple[int, int]]]]:
-        k = kit_components.c
         kits: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+        query = _kits_query(self.db.is_sqlite)
         for chunk in chunks(sorted(set(component_ids))):
-            kit_ids = (
-                select(k.kit_id).where(self.db.one_of(k.component_id, chunk)).scalar_subquery()
-            )
-            query = (
-                select(k.kit_id, variants.c.sku, k.component_id, k.quantity)
-                .join(variants, variants.c.id == k.kit_id)
-                .where(k.kit_id.in_(kit_ids))
-            )
-            for row in await self.conn.execute(query):
+            for row in await self.conn.execute(query, {"component_ids": list(chunk)}):
                 _, parts = kits.setdefault(row.kit_id, (row.sku, []))
                 if (row.component_id, row.quantity) not in parts:
                     parts.append((row.component_id, row.quantity))
@@ -215,3 +207,29 @@ class SqlChannelAtpRepository:
         ]
         for chunk in chunks(rows):
             await self.conn.execute(insert(channel_atp), list(chunk))
+
+
+# Built once per batch shape (insert_rows hands out the same INSERT for the same shape):
+# every checkout and stock change runs these.
+
+
+@cache
+def _add_deltas(stmt: Any) -> Any:
+    c = channel_atp.c
+    return stmt.on_conflict_do_update(
+        index_elements=[c.channel_id, c.variant_id],
+        set_={
+            "raw_total": c.raw_total + stmt.excluded.raw_total,
+            "raw_ship": c.raw_ship + stmt.excluded.raw_ship,
+            "raw_pickup": c.raw_pickup + stmt.excluded.raw_pickup,
+        },
+    ).returning(c.channel_id, c.variant_id, c.raw_total, c.available)
+
+
+@cache
+def _set_available(stmt: Any) -> Any:
+    c = channel_atp.c
+    return stmt.on_conflict_do_update(
+        index_elements=[c.channel_id, c.variant_id],
+        set_={"available": stmt.excluded.available},
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.catalog.model import Variant
@@ -18,10 +19,28 @@ from domain.orders.settings import default_settings
 from domain.orders.sourcing_rules import SkuRule, SourcingConfig, SourcingStrategy
 from domain.orders.tax import TaxRule, TaxTable
 from persistence import mappers
-from persistence.database import Database
+from persistence.database import Database, one_of_param
 from persistence.tables import channel_order_settings, channels, prices, variants
 
 _s = channel_order_settings.c
+# Built once: every cart read and checkout runs these.
+_SETTINGS = (
+    select(channels.c.id, channels.c.code, channels.c.currency, channel_order_settings)
+    .outerjoin(channel_order_settings, _s.channel_id == channels.c.id)
+    .where(channels.c.code == bindparam("channel"))
+)
+
+
+@cache
+def _sellable_query(is_sqlite: bool) -> Any:
+    return (
+        select(variants, prices.c.amount)
+        .join(prices, prices.c.variant_id == variants.c.id)
+        .where(
+            prices.c.channel_id == bindparam("channel_id"),
+            one_of_param(is_sqlite, variants.c.sku, "skus"),
+        )
+    )
 
 
 class SqlChannelSettingsRepository:
@@ -30,12 +49,7 @@ class SqlChannelSettingsRepository:
         self.db = db
 
     async def settings(self, channel: str) -> ChannelOrderSettings | None:
-        query = (
-            select(channels.c.id, channels.c.code, channels.c.currency, channel_order_settings)
-            .outerjoin(channel_order_settings, _s.channel_id == channels.c.id)
-            .where(channels.c.code == channel)
-        )
-        row = (await self.conn.execute(query)).first()
+        row = (await self.conn.execute(_SETTINGS, {"channel": channel})).first()
         if row is None:
             return None
         if row.taxes is None:
@@ -68,14 +82,10 @@ class SqlChannelSettingsRepository:
         wanted = sorted(set(skus))
         if not wanted:
             return {}
-        query = (
-            select(variants, prices.c.amount)
-            .join(prices, prices.c.variant_id == variants.c.id)
-            .where(prices.c.channel_id == channel_id, self.db.one_of(variants.c.sku, wanted))
-        )
+        query = _sellable_query(self.db.is_sqlite)
         return {
             row.sku: (mappers.variant(row), Decimal(row.amount))
-            for row in await self.conn.execute(query)
+            for row in await self.conn.execute(query, {"channel_id": channel_id, "skus": wanted})
         }
 
 

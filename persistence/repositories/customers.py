@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.customers.model import Customer
@@ -42,6 +43,8 @@ class SqlCustomerRepository:
         # A returning customer is one read. A new one: ON CONFLICT DO NOTHING waits for a
         # concurrent insert of the same e-mail, then yields to it, and the second read sees
         # the winner's row (READ COMMITTED).
+        if not self.db.is_sqlite:
+            return await self._ensure_pg(email, name, now)
         found = await self.by_email(email)
         if found is not None:
             return found
@@ -57,3 +60,36 @@ class SqlCustomerRepository:
         found = await self.by_email(email)
         assert found is not None, "a conflicting customer row must exist"
         return found
+
+    async def _ensure_pg(self, email: str, name: str | None, now: datetime) -> Customer:
+        """One statement, new or returning: insert unless the e-mail exists, else read it.
+        When a concurrent checkout inserted the same e-mail, ON CONFLICT waits for it and
+        yields, and the statement's snapshot (taken before) may not show the winner's row:
+        the read after it, a new snapshot, does."""
+        params = {"c_id": new_id(), "c_email": email, "c_name": name, "c_created_at": now}
+        row = (await self.conn.execute(_ENSURE_PG, params)).first()
+        if row is not None:
+            return customer_from(row)
+        found = await self.by_email(email)
+        assert found is not None, "a conflicting customer row must exist"
+        return found
+
+
+def _ensure_statement() -> Any:
+    inserted = (
+        postgresql.insert(customers)
+        .values(
+            id=bindparam("c_id"),
+            email=bindparam("c_email"),
+            name=bindparam("c_name"),
+            created_at=bindparam("c_created_at"),
+        )
+        .on_conflict_do_nothing(index_elements=[_c.email])
+        .returning(*customers.c)
+        .cte("inserted")
+    )
+    existing = select(customers).where(_c.email == bindparam("c_email"))
+    return select(inserted).union_all(existing)
+
+
+_ENSURE_PG = _ensure_statement()  # built once: every checkout runs it

@@ -13,9 +13,11 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.orders.lifecycle import FulfillmentMethod, FulfillmentStatus
@@ -232,19 +234,12 @@ class SqlOrderRepository:
         checkout fails after taking its number (by then stock, capacity and payment are
         secured: a crash or a database error). SQLite has a single writer: same transaction.
         """
-        s = order_number_sequences.c
-        stmt = (
-            self.db.insert(order_number_sequences)
-            .values(channel_id=channel_id, last_number=1001)
-            .on_conflict_do_update(
-                index_elements=[s.channel_id], set_={"last_number": s.last_number + 1}
-            )
-            .returning(s.last_number)
-        )
+        stmt = _next_number(self.db.is_sqlite)
+        params = {"channel_id": channel_id}
         if self.db.is_sqlite:
-            return int((await self.conn.execute(stmt)).scalar_one())
+            return int((await self.conn.execute(stmt, params)).scalar_one())
         async with self.db.side() as own:
-            return int((await own.execute(stmt)).scalar_one())
+            return int((await own.execute(stmt, params)).scalar_one())
 
     async def add(self, order: Order, *, channel_id: int, cart_id: str | None = None) -> None:
         placed = self._placed[order.id] = rows.placement(order, channel_id)
@@ -402,3 +397,17 @@ class SqlOrderRepository:
             return
         stmt, params = insert_rows(self.db, table, values)
         await self.conn.execute(stmt, params)
+
+
+@cache
+def _next_number(is_sqlite: bool) -> Any:
+    s = order_number_sequences.c
+    return (
+        (sqlite if is_sqlite else postgresql)
+        .insert(order_number_sequences)
+        .values(channel_id=bindparam("channel_id"), last_number=1001)
+        .on_conflict_do_update(
+            index_elements=[s.channel_id], set_={"last_number": s.last_number + 1}
+        )
+        .returning(s.last_number)
+    )

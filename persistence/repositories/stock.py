@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, tuple_, update
@@ -19,9 +20,9 @@ from domain.inventory.ingest import PositionKey, PositionState
 from domain.inventory.model import InventoryView
 from domain.orders.plan import IncomingStock
 from domain.orders.ports import Hold, PositionDelta
-from persistence.batch import pg_rows, unnest
+from persistence.batch import pg_columns, row_parameters, unnest
 from persistence.clock import aware
-from persistence.database import Database
+from persistence.database import Database, one_of_param
 from persistence.repositories.channel_atp import view_from_row
 from persistence.tables import (
     POSITION_QUANTITIES,
@@ -37,6 +38,7 @@ from persistence.tables import (
 _pos = inventory_positions.c
 _r = reservations.c
 _fc = fulfillment_counters.c
+_VIEW = select(inventory_views).where(inventory_views.c.channel_id == bindparam("channel_id"))
 _AVAILABLE = _pos.on_hand - _pos.allocated - _pos.reserved - _pos.safety_stock - _pos.unsellable
 
 
@@ -52,8 +54,7 @@ class SqlStockRepository:
         self.db = db
 
     async def view(self, channel_id: int) -> InventoryView | None:
-        query = select(inventory_views).where(inventory_views.c.channel_id == channel_id)
-        row = (await self.conn.execute(query)).first()
+        row = (await self.conn.execute(_VIEW, {"channel_id": channel_id})).first()
         return view_from_row(row) if row is not None else None
 
     async def positions(
@@ -64,30 +65,25 @@ class SqlStockRepository:
         lock: bool,
         include: Iterable[PositionKey] = (),
     ) -> dict[PositionKey, PositionState]:
-        wanted = or_(_AVAILABLE > 0, _pos.reserved > 0)
-        where = and_(
-            self.db.one_of(_pos.variant_id, sorted(set(variant_ids))),
-            self.db.one_of(_pos.location_id, sorted(set(location_ids))),
-            wanted,
-        )
+        params = {
+            "variant_ids": sorted(set(variant_ids)),
+            "location_ids": sorted(set(location_ids)),
+        }
+        lock = lock and not self.db.is_sqlite
         extra = sorted(set(include))
         if extra:
+            # Rare (a cart's holds, units an order operation gives back): built per call,
+            # with the keys as OR-ed pairs the planner turns into index lookups.
             where = or_(
-                where,
+                _wanted(self.db.is_sqlite),
                 *(and_(_pos.variant_id == v, _pos.location_id == loc) for v, loc in extra),
             )
-        query = (
-            select(_pos.variant_id, _pos.location_id, *POSITION_QUANTITIES)
-            .where(where)
-            .order_by(_pos.variant_id, _pos.location_id)
-        )
-        if lock and not self.db.is_sqlite:
-            # The row locks are taken in ORDER BY order (LockRows sits above the sort),
-            # the same key order ingest's lock_positions uses: no deadlock between them.
-            query = query.with_for_update()
+            query = _positions_select(where, lock)
+        else:
+            query = _positions_query(self.db.is_sqlite, lock)
         return {
             (v, loc): PositionState(*quantities)
-            for v, loc, *quantities in await self.conn.execute(query)
+            for v, loc, *quantities in await self.conn.execute(query, params)
         }
 
     async def adjust(self, deltas: Mapping[PositionKey, PositionDelta], now: datetime) -> None:
@@ -131,21 +127,9 @@ class SqlStockRepository:
             ]
             await self.conn.execute(stmt, params)
             return
-        columns, params = pg_rows(inventory_positions, values)
-        stmt = (
-            update(inventory_positions)
-            .where(
-                _pos.variant_id == columns["variant_id"],
-                _pos.location_id == columns["location_id"],
-            )
-            .values(
-                allocated=_pos.allocated + columns["allocated"],
-                reserved=_pos.reserved + columns["reserved"],
-                on_hand=_pos.on_hand + columns["on_hand"],
-                updated_at=bindparam("now_one", now),
-            )
-        )
-        await self.conn.execute(stmt, params)
+        names, varying, params = row_parameters(values)
+        params["now_one"] = now
+        await self.conn.execute(_adjust_statement(names, varying), params)
 
     # ------------------------------------------------------------------ holds
 
@@ -298,3 +282,51 @@ class SqlStockRepository:
                     else func.greatest(_fc.assigned - n, 0)
                 )
             )
+
+
+@cache
+def _adjust_statement(names: tuple[str, ...], varying: tuple[str, ...]) -> Any:
+    """PostgreSQL: add the deltas of a batch of positions (built once per column shape)."""
+    columns = pg_columns(inventory_positions, names, varying)
+    return (
+        update(inventory_positions)
+        .where(
+            _pos.variant_id == columns["variant_id"],
+            _pos.location_id == columns["location_id"],
+        )
+        .values(
+            allocated=_pos.allocated + columns["allocated"],
+            reserved=_pos.reserved + columns["reserved"],
+            on_hand=_pos.on_hand + columns["on_hand"],
+            updated_at=bindparam("now_one", type_=inventory_positions.c.updated_at.type),
+        )
+    )
+
+
+def _wanted(is_sqlite: bool) -> Any:
+    """Positions of the variants at the locations (`variant_ids`, `location_ids`) with
+    something available or held."""
+    return and_(
+        one_of_param(is_sqlite, _pos.variant_id, "variant_ids"),
+        one_of_param(is_sqlite, _pos.location_id, "location_ids"),
+        or_(_AVAILABLE > 0, _pos.reserved > 0),
+    )
+
+
+def _positions_select(where: Any, lock: bool) -> Any:
+    query = (
+        select(_pos.variant_id, _pos.location_id, *POSITION_QUANTITIES)
+        .where(where)
+        .order_by(_pos.variant_id, _pos.location_id)
+    )
+    if lock:
+        # The row locks are taken in ORDER BY order (LockRows sits above the sort),
+        # the same key order ingest's lock_positions uses: no deadlock between them.
+        query = query.with_for_update()
+    return query
+
+
+@cache
+def _positions_query(is_sqlite: bool, lock: bool) -> Any:
+    """Built once: a checkout runs it twice (the quick check, then locked)."""
+    return _positions_select(_wanted(is_sqlite), lock)

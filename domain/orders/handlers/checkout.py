@@ -8,8 +8,9 @@ One unit of work, in this order (docs/orders-wiring.md, "Checkout"):
 4. the channel's candidate positions are locked in key order, the cart's own and expired
    holds released on them, the order sourced over that locked snapshot, daily capacity
    counted (a full location is dropped and the order re-sourced);
-5. the order is numbered and built by the domain, units allocated and channel ATP moved
-   through `publish_changes`, the order and its events written; commit.
+5. the order is built by the domain (numbered before step 4: the number commits on its
+   own), units allocated and channel ATP moved through `publish_changes`, the order and
+   its events written; commit.
 Any failure after (3) voids the authorization: no order, no stock held, no payment left
 authorized.
 """
@@ -152,6 +153,10 @@ async def place(
     discounts = await discounts_for(uow, c, now)
     totals = totals_of(c, discounts)
     await _authorize(c, gateways, auth, order_id, totals, now)
+    # Numbered before the positions are locked: the increment commits on its own
+    # (docs/orders-wiring.md), and a hot SKU's rows should not wait on that commit. A
+    # checkout that loses the race for the last units leaves a gap in the numbers.
+    number = order_number(settings, await uow.orders.next_number(settings.channel_id))
     holder = c.cart_id if c.cart_holds else None
     stock = await load_stock(uow, settings, c.scope, c.variants, now, lock=True, cart_id=holder)
     plan = await _plan(uow, c, stock, now)
@@ -168,7 +173,6 @@ async def place(
     customer_id = None
     if c.email is not None:
         customer_id = (await uow.customers.ensure(c.email, None, now)).id
-    number = order_number(settings, await uow.orders.next_number(settings.channel_id))
     new = NewOrder(
         order_id=order_id,
         number=number,

@@ -159,9 +159,14 @@ async def _with_capacity(
     """Locations whose `open_fulfillments` is today's count against their daily capacity
     (what sourcing's `at_capacity` and load compare), read from the counters."""
     capped = [loc.id for loc in locations.values() if loc.daily_capacity is not None]
-    used = await uow.stock.capacity_used(capped, now.date()) if capped else {}
+    if not capped:
+        return dict(locations)  # nothing is counted against an unlimited location
+    used = await uow.stock.capacity_used(capped, now.date())
     return {
-        loc.id: replace(loc, open_fulfillments=used.get(loc.id, 0)) for loc in locations.values()
+        loc.id: replace(loc, open_fulfillments=used.get(loc.id, 0))
+        if loc.daily_capacity is not None
+        else loc
+        for loc in locations.values()
     }
 
 
