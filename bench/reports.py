@@ -2,6 +2,7 @@
 in-process and as the bare SQL statement.
 
     .venv/bin/python bench/reports.py [--orders 100000] [--runs 20] [--keep] [--explain]
+        [--database bench_reports] [--seed-only]
 
 Makes the PostgreSQL database `bench_reports` next to BENCH_ADMIN_URL (dropped and migrated
 with `orchestra db upgrade`; `--keep` reuses a seeded one), seeds it with set-based INSERT
@@ -84,15 +85,18 @@ SEED = [
                    FROM generate_series(1, :orders) AS i) AS s0) AS s""",
     """INSERT INTO order_lines (id, order_id, position, sku, quantity, method,
            pickup_location_id, unit_price, subtotal, discount, total, tax, charge,
-           quantity_cancelled, quantity_shipped, quantity_returned, quantity_unfilled)
+           quantity_cancelled, quantity_shipped, quantity_returned, quantity_unfilled,
+           placed_at, channel_id)
        SELECT CAST(CAST(md5(o.id || k) AS uuid) AS text), o.id, k, 'SKU-' || lpad(((i * 31 + k * 17) % 2000)::text, 4, '0'),
               q, 'SHIP', NULL, p, p * q, d, p * q - d, 0, p * q - d,
               CASE WHEN o.status = 'CANCELLED' OR (i + k) % 100 = 0 THEN q ELSE 0 END,
               CASE WHEN o.status IN ('SHIPPED', 'COMPLETED') AND (i + k) % 100 <> 0 THEN q ELSE 0 END,
               CASE WHEN o.status IN ('SHIPPED', 'COMPLETED') AND (i + k) % 100 <> 0
                         AND (i * 13 + k) % 25 = 0 THEN 1 ELSE 0 END,
-              CASE WHEN o.status <> 'CANCELLED' AND (i + k) % 100 = 0 THEN q ELSE 0 END
-       FROM (SELECT id, status, CAST(substr(number, 3) AS bigint) AS i FROM orders) AS o
+              CASE WHEN o.status <> 'CANCELLED' AND (i + k) % 100 = 0 THEN q ELSE 0 END,
+              o.created_at, o.channel_id
+       FROM (SELECT id, status, created_at, channel_id, CAST(substr(number, 3) AS bigint) AS i
+             FROM orders) AS o
        CROSS JOIN LATERAL generate_series(0, 1 + o.i % 2) AS k
        CROSS JOIN LATERAL (SELECT 1 + (o.i + k) % 3 AS q,
                                   CAST(5 + (o.i * 7 + k) % 50 AS numeric) + 0.99 AS p,
@@ -104,15 +108,17 @@ SEED = [
        WHERE l.order_id = orders.id""",
     """INSERT INTO fulfillments (id, order_id, position, location_id, location_code, method,
            status, carrier, tracking_number, pickup_code, pickup_attempts, ready_at, reason,
-           created_at, updated_at)
+           created_at, updated_at, placed_at, channel_id)
        SELECT CAST(CAST(md5(o.id || 'f') AS uuid) AS text), o.id, 0, 1 + o.i % 6, 'loc-' || (1 + o.i % 6), 'SHIP',
               CASE WHEN o.status IN ('SHIPPED', 'COMPLETED') THEN 'SHIPPED'
                    WHEN o.status = 'IN_FULFILLMENT' THEN 'PICKED' ELSE 'ASSIGNED' END,
               NULL, NULL, NULL, 0, NULL, NULL, o.created_at,
               CASE WHEN o.status IN ('SHIPPED', 'COMPLETED')
                    THEN o.created_at + interval '1 minute' * (30 + (o.i * 37) % 4300)
-                   ELSE o.created_at END
-       FROM (SELECT id, status, created_at, CAST(substr(number, 3) AS bigint) AS i FROM orders
+                   ELSE o.created_at END,
+              o.created_at, o.channel_id
+       FROM (SELECT id, status, created_at, channel_id, CAST(substr(number, 3) AS bigint) AS i
+             FROM orders
              WHERE status <> 'CANCELLED') AS o""",
     """INSERT INTO fulfillment_lines (fulfillment_id, position, order_line_id, sku, quantity)
        SELECT f.id, l.position, l.id, l.sku, l.quantity
@@ -201,6 +207,17 @@ async def bare_lines(conn: AsyncConnection, span: ReportRange, scope: ReportScop
     return (await conn.execute(query.where(*where))).scalar()
 
 
+async def bare_placed_lines(conn: AsyncConnection, span: ReportRange, scope: ReportScope) -> Any:
+    """The floor of a lines report read by the lines' own placement columns (0012): the
+    range's lines from one index, one sum, no join."""
+    ln = order_lines.c
+    where = [ln.placed_at >= span.start, ln.placed_at < span.end]
+    if scope.channel_id is not None:
+        where.append(ln.channel_id == scope.channel_id)
+    await reads.custom_plans(conn)
+    return (await conn.execute(select(func.sum(ln.quantity)).where(*where))).scalar()
+
+
 def cases(now: datetime) -> list[Case]:
     codes = {i + 1: c for i, (c, _) in enumerate(CHANNELS)}
     full = ReportRange(END - timedelta(days=DAYS), END)
@@ -220,6 +237,12 @@ def cases(now: datetime) -> list[Case]:
         out += [
             ("bare rows", label, variables, lambda c, s=span, sc=scope: bare_orders(c, s, sc)),
             ("bare lines", label, variables, lambda c, s=span, sc=scope: bare_lines(c, s, sc)),
+            (
+                "bare placed",
+                label,
+                variables,
+                lambda c, s=span, sc=scope: bare_placed_lines(c, s, sc),
+            ),
             (
                 "sales",
                 label,
@@ -347,15 +370,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="reuse a seeded bench_reports")
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--database", default=DATABASE, help="its name (one per engineer)")
+    parser.add_argument("--seed-only", action="store_true", help="seed, then stop")
     args = parser.parse_args()
     if args.keep:
-        url = url_of(DATABASE)
+        url = url_of(args.database)
     else:
-        print(f"seeding {args.orders:,} orders into {DATABASE} ...", flush=True)
-        url = fresh_database(DATABASE)
+        print(f"seeding {args.orders:,} orders into {args.database} ...", flush=True)
+        url = fresh_database(args.database)
         begun = time.perf_counter()
         asyncio.run(seed(url, args.orders))
         print(f"seeded in {time.perf_counter() - begun:.1f} s", flush=True)
+        if args.seed_only:
+            return
     secret = admin_token(url)
     # "Now" for at risk: the end of the seeded period (open orders' promises are around it).
     now = END

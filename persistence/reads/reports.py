@@ -2,9 +2,10 @@
 PostgreSQL and SQLite; definitions in domain/reports/model.py, strategies and indexes in
 docs/reports.md.
 
-Every statement filters orders by placement time first (`ix_orders_created`, or
-`ix_orders_channel_created` when a channel is given or bound), so the work grows with the
-orders in the range, not with the table. Channel and location are ids resolved by the caller
+Every statement filters by placement time first, so the work grows with the orders in the
+range, not with the table: orders by `created_at` (`ix_orders_created`, or
+`ix_orders_channel_created` when a channel is given or bound); lines and fulfillments by the
+placement time and channel they carry (migration 0012), without joining their orders. Channel and location are ids resolved by the caller
 (reference data), never joined in: the index does the filtering.
 """
 
@@ -99,6 +100,16 @@ def _placed_in(span: ReportRange, scope: ReportScope) -> list[ColumnElement[bool
     return where
 
 
+def _placed_rows_in(table: Any, span: ReportRange, scope: ReportScope) -> list[ColumnElement[bool]]:
+    """The same orders as `_placed_in`, read from the placement columns their lines and
+    fulfillments carry (migration 0012): one index range, no join to orders."""
+    c = table.c
+    where = [c.placed_at >= _utc(span.start), c.placed_at < _utc(span.end)]
+    if scope.channel_id is not None:
+        where.append(c.channel_id == scope.channel_id)
+    return where
+
+
 def _day(conn: AsyncConnection) -> ColumnElement[Any]:
     """The UTC calendar day of the order's placement, per dialect."""
     if conn.dialect.name == "postgresql":
@@ -108,10 +119,17 @@ def _day(conn: AsyncConnection) -> ColumnElement[Any]:
     return func.substr(_o.created_at, 1, 10)  # stored as 'YYYY-MM-DD HH:MM:SS...' (UTC)
 
 
-def _seconds_between(conn: AsyncConnection, later: Any, earlier: Any) -> ColumnElement[Any]:
+def _elapsed(conn: AsyncConnection, later: Any, earlier: Any) -> tuple[Any, Any]:
+    """The average and the longest number of seconds from `earlier` to `later`, per dialect.
+
+    PostgreSQL averages the intervals (microseconds, exact) and converts only the averages:
+    `extract(epoch ...)` of every row is NUMERIC since PostgreSQL 14 and was most of the
+    order-to-shipment statement's work (bench/reports.py)."""
     if conn.dialect.name == "postgresql":
-        return func.extract("epoch", later - earlier)
-    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+        taken = later - earlier
+        return func.extract("epoch", func.avg(taken)), func.extract("epoch", func.max(taken))
+    seconds = (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.avg(seconds), func.max(seconds)
 
 
 def _as_date(value: Any) -> date:
@@ -187,8 +205,7 @@ async def returns_by_sku(
     returned = func.sum(_l.quantity_returned)
     query = (
         select(_l.sku, shipped.label("shipped"), returned.label("returned"))
-        .select_from(orders.join(order_lines, _l.order_id == _o.id))
-        .where(*_placed_in(span, scope))
+        .where(*_placed_rows_in(order_lines, span, scope))
         .group_by(_l.sku)
         .having(shipped >= max(1, min_shipped))
         .order_by(
@@ -212,28 +229,28 @@ async def fill_rate(
     # every line, the second keeps PostgreSQL from scanning in parallel): an order is
     # counted at its first line (positions start at 0); orders short come from a second,
     # small aggregate over the lines with unfilled units (partial index, ~1 % of lines).
+    # Lines alone (their placement columns, migration 0012): no join to orders.
+    placed = _placed_rows_in(order_lines, span, scope)
     units = (
         select(
-            _o.channel_id.label("channel_id"),
+            _l.channel_id.label("channel_id"),
             func.sum(case((_l.position == 0, 1), else_=0)).label("orders"),
             func.sum(_l.quantity).label("ordered"),
             func.sum(_l.quantity_shipped).label("shipped"),
             func.sum(_l.quantity_cancelled).label("cancelled"),
             func.sum(_l.quantity_unfilled).label("unfilled"),
         )
-        .select_from(orders.join(order_lines, _l.order_id == _o.id))
-        .where(*_placed_in(span, scope))
-        .group_by(_o.channel_id)
+        .where(*placed)
+        .group_by(_l.channel_id)
         .subquery("units")
     )
     short = (
         select(
-            _o.channel_id.label("channel_id"),
+            _l.channel_id.label("channel_id"),
             func.count(distinct(_l.order_id)).label("short"),
         )
-        .select_from(orders.join(order_lines, _l.order_id == _o.id))
-        .where(*_placed_in(span, scope), _l.quantity_unfilled > 0)
-        .group_by(_o.channel_id)
+        .where(*placed, _l.quantity_unfilled > 0)
+        .group_by(_l.channel_id)
         .subquery("short")
     )
     query = select(units, func.coalesce(short.c.short, 0).label("short")).select_from(
@@ -258,8 +275,12 @@ async def fill_rate(
 async def order_to_shipment(
     conn: AsyncConnection, span: ReportRange, scope: ReportScope
 ) -> list[ShipmentTimeRow]:
-    seconds = _seconds_between(conn, _f.updated_at, _o.created_at)
-    where = [*_placed_in(span, scope), _f.status.in_([s.value for s in FULFILLMENT_DELIVERED])]
+    # Fulfillments alone (their order's placement time and channel, migration 0012).
+    average, longest = _elapsed(conn, _f.updated_at, _f.placed_at)
+    where = [
+        *_placed_rows_in(fulfillments, span, scope),
+        _f.status.in_([s.value for s in FULFILLMENT_DELIVERED]),
+    ]
     if scope.location_id is not None:
         where.append(_f.location_id == scope.location_id)
     query = (
@@ -267,10 +288,9 @@ async def order_to_shipment(
             _f.location_code,
             _f.method,
             func.count().label("fulfillments"),
-            func.avg(seconds).label("average"),
-            func.max(seconds).label("longest"),
+            average.label("average"),
+            longest.label("longest"),
         )
-        .select_from(orders.join(fulfillments, _f.order_id == _o.id))
         .where(*where)
         .group_by(_f.location_code, _f.method)
         .order_by(_f.location_code, _f.method)

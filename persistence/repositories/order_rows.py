@@ -123,8 +123,22 @@ def order_from(row: Any, channel_code: str) -> Order:
     )
 
 
-def line_row(order_id: str, position: int, line: OrderLine) -> dict[str, Any]:
+# Copied from the order onto its lines and fulfillments (migration 0012): an order's
+# placement time and channel never change, and the reports read a period's lines or
+# fulfillments from one index range without joining 250,000 lines to their orders
+# (docs/reports.md). Never part of an UPDATE (updates pass no placement).
+
+
+def placement(order: Order, channel_id: int) -> dict[str, Any]:
+    """The order's placement columns as its lines and fulfillments carry them."""
+    return {"placed_at": order.created_at, "channel_id": channel_id}
+
+
+def line_row(
+    order_id: str, position: int, line: OrderLine, placed: dict[str, Any]
+) -> dict[str, Any]:
     return {
+        **placed,
         "id": line.id,
         "order_id": order_id,
         "position": position,
@@ -164,8 +178,11 @@ def line_from(row: Any, currency: str) -> OrderLine:
     )
 
 
-def fulfillment_row(order_id: str, position: int, f: Fulfillment) -> dict[str, Any]:
+def fulfillment_row(
+    order_id: str, position: int, f: Fulfillment, placed: dict[str, Any]
+) -> dict[str, Any]:
     return {
+        **placed,
         "id": f.id,
         "order_id": order_id,
         "position": position,

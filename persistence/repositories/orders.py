@@ -88,6 +88,9 @@ class SqlOrderRepository:
         self.conn = conn
         self.db = db
         self._loaded: dict[str, _Loaded] = {}
+        # Each loaded or added order's placement columns, for the lines and fulfillments
+        # a later save inserts (order_rows.placement).
+        self._placed: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ reads
 
@@ -121,6 +124,7 @@ class SqlOrderRepository:
         if row is None:
             return None
         order = rows.order_from(row, row.channel_code)
+        self._placed[order.id] = rows.placement(order, row.channel_id)
         await self._load_children(order)
         self._loaded[order.id] = _snapshot(order)
         return order
@@ -238,13 +242,15 @@ class SqlOrderRepository:
             return int((await own.execute(stmt, params)).scalar_one())
 
     async def add(self, order: Order, *, channel_id: int, cart_id: str | None = None) -> None:
+        placed = self._placed[order.id] = rows.placement(order, channel_id)
         if not self.db.is_sqlite:
-            await self._add_at_once(order, channel_id, cart_id)
+            await self._add_at_once(order, channel_id, cart_id, placed)
             self._loaded[order.id] = _snapshot(order)
             return
         await self.conn.execute(insert(orders).values(rows.order_row(order, channel_id, cart_id)))
         await self._insert_many(
-            order_lines, [rows.line_row(order.id, i, ln) for i, ln in enumerate(order.lines)]
+            order_lines,
+            [rows.line_row(order.id, i, ln, placed) for i, ln in enumerate(order.lines)],
         )
         await self._insert_fulfillments(order, range(len(order.fulfillments)))
         await self._insert_many(backorders, rows.backorder_rows(order.id, order.backorders))
@@ -253,7 +259,9 @@ class SqlOrderRepository:
         await self._insert_many(order_history, rows.history_rows(order.id, order.history, 0))
         self._loaded[order.id] = _snapshot(order)
 
-    async def _add_at_once(self, order: Order, channel_id: int, cart_id: str | None) -> None:
+    async def _add_at_once(
+        self, order: Order, channel_id: int, cart_id: str | None, placed: dict[str, Any]
+    ) -> None:
         payment = order.payment
         await insert_document(
             self.conn,
@@ -261,12 +269,12 @@ class SqlOrderRepository:
                 "orders": (orders, [rows.order_row(order, channel_id, cart_id)]),
                 "order_lines": (
                     order_lines,
-                    [rows.line_row(order.id, i, ln) for i, ln in enumerate(order.lines)],
+                    [rows.line_row(order.id, i, ln, placed) for i, ln in enumerate(order.lines)],
                 ),
                 "fulfillments": (
                     fulfillments,
                     [
-                        rows.fulfillment_row(order.id, i, f)
+                        rows.fulfillment_row(order.id, i, f, placed)
                         for i, f in enumerate(order.fulfillments)
                     ],
                 ),
@@ -314,9 +322,11 @@ class SqlOrderRepository:
         for position, line in enumerate(order.lines):
             before = loaded.lines.get(line.id)
             if before is None:
-                await self._insert_many(order_lines, [rows.line_row(order.id, position, line)])
+                await self._insert_many(
+                    order_lines, [rows.line_row(order.id, position, line, self._placed[order.id])]
+                )
             elif before != now.lines[line.id]:
-                row = rows.line_row(order.id, position, line)
+                row = rows.line_row(order.id, position, line, {})
                 del row["id"], row["order_id"]
                 await self.conn.execute(
                     update(order_lines).where(order_lines.c.id == line.id).values(row)
@@ -330,7 +340,7 @@ class SqlOrderRepository:
             if before is None:
                 continue
             if before != now.fulfillments[f.id]:
-                row = rows.fulfillment_row(order.id, position, f)
+                row = rows.fulfillment_row(order.id, position, f, {})
                 del row["id"], row["order_id"], row["created_at"]
                 await self.conn.execute(
                     update(fulfillments).where(fulfillments.c.id == f.id).values(row)
@@ -344,7 +354,8 @@ class SqlOrderRepository:
     async def _insert_fulfillments(self, order: Order, positions: Sequence[int]) -> None:
         chosen = [(i, order.fulfillments[i]) for i in positions]
         await self._insert_many(
-            fulfillments, [rows.fulfillment_row(order.id, i, f) for i, f in chosen]
+            fulfillments,
+            [rows.fulfillment_row(order.id, i, f, self._placed[order.id]) for i, f in chosen],
         )
         await self._insert_many(
             fulfillment_lines, [r for _, f in chosen for r in rows.fulfillment_line_rows(f)]

@@ -231,6 +231,38 @@ def test_order_to_shipment_per_location(books: Books, api: Api) -> None:
     ]
 
 
+def test_lines_and_fulfillments_carry_their_orders_placement_time_and_channel(
+    api: Api, client: TestClient
+) -> None:
+    """The line and fulfillment reports read the order's placement time and channel from
+    the lines and fulfillments themselves (migration 0012): copied at placement and on a
+    fulfillment re-sourcing adds later, equal to the order's."""
+    mine = Books(api, client)
+    s = mine.shop
+    order = mine.place([(s.skus[0], 1)])
+    [first] = order["fulfillments"]
+    assert s.step("reject", first["id"], reason="damaged")["userErrors"] == []
+    o, ln, f = orders.c, order_lines.c, fulfillments.c
+    found: dict[str, Any] = {}
+
+    async def read(conn: Any) -> None:
+        channel = select(o.channel_id).where(o.id == key(order["id"])).scalar_subquery()
+        for name, table, c in (("lines", order_lines, ln), ("fulfillments", fulfillments, f)):
+            query = (
+                select(c.order_id, c.placed_at, c.channel_id, o.created_at, o.channel_id)
+                .select_from(table.join(orders, o.id == c.order_id))
+                .where(o.channel_id == channel)
+            )
+            found[name] = [tuple(r) for r in await conn.execute(query)]
+
+    mine.run(read)
+    assert len({r[0] for r in found["lines"]}) == 6  # the five orders of Books and this one
+    assert [r for r in found["fulfillments"] if r[0] == key(order["id"])][1:], "re-sourced"
+    for rows in found.values():
+        for _order, placed_at, channel_id, created_at, order_channel in rows:
+            assert (placed_at, channel_id) == (created_at, order_channel)
+
+
 def test_orders_at_risk_by_promise_and_by_sla(books: Books, api: Api) -> None:
     s = books.shop
     # D is promised days away (the standard option), E promised nothing and just placed.

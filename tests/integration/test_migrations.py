@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,8 +12,17 @@ from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from persistence.clock import aware
 from persistence.migrate import downgrade, upgrade
-from persistence.tables import inventory_movements, metadata
+from persistence.tables import (
+    channels,
+    fulfillments,
+    inventory_movements,
+    locations,
+    metadata,
+    order_lines,
+    orders,
+)
 from tests.conftest import unique
 
 
@@ -110,3 +119,127 @@ def test_event_ids_reused_by_two_callers_survive_a_downgrade_and_upgrade(
     upgrade(database_url)
     # The first keeps its id (now in the pre-scope namespace); the second only loses its id.
     assert asyncio.run(kept()) == [(event_id, "legacy"), (None, None)]
+
+
+def test_lines_and_fulfillments_placed_before_0012_get_their_orders_placement(
+    database_url: str,
+) -> None:
+    """0012 copies each order's placement time and channel onto the lines and fulfillments
+    that were already there (the reports read them from there)."""
+    placed = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    code = unique("ch")
+    order_id = unique("order")
+
+    async def write() -> None:
+        engine = create_async_engine(database_url)
+        async with engine.begin() as conn:
+            channel_id = (
+                await conn.execute(
+                    insert(channels)
+                    .values(code=code, name=code, currency="EUR", created_at=placed)
+                    .returning(channels.c.id)
+                )
+            ).scalar_one()
+            location_id = (
+                await conn.execute(
+                    insert(locations)
+                    .values(
+                        code=code,
+                        name=code,
+                        kind="WAREHOUSE",
+                        can_ship=True,
+                        can_pickup=False,
+                        open_fulfillments=0,
+                        created_at=placed,
+                    )
+                    .returning(locations.c.id)
+                )
+            ).scalar_one()
+            zero = {
+                k: 0
+                for k in (
+                    "subtotal",
+                    "discount_total",
+                    "shipping_total",
+                    "tax_total",
+                    "total",
+                    "shipping_charge",
+                    "shipping_discount",
+                    "shipping_tax",
+                    "appeased",
+                )
+            }
+            await conn.execute(
+                insert(orders).values(
+                    id=order_id,
+                    number=order_id,
+                    channel_id=channel_id,
+                    currency="EUR",
+                    status="CONFIRMED",
+                    status_changed_at=placed,
+                    coupon_codes=[],
+                    prices_include_tax=False,
+                    shipping_captured=False,
+                    authorization_released=False,
+                    rejected_location_ids=[],
+                    created_at=placed,
+                    updated_at=placed + timedelta(hours=2),
+                    **zero,
+                )
+            )
+            for position in (0, 1):
+                await conn.execute(
+                    insert(order_lines).values(
+                        id=f"{order_id}-{position}",
+                        order_id=order_id,
+                        position=position,
+                        sku="SKU",
+                        quantity=1,
+                        method="SHIP",
+                        unit_price=1,
+                        subtotal=1,
+                        discount=0,
+                        total=1,
+                        tax=0,
+                        charge=1,
+                        quantity_cancelled=0,
+                        quantity_shipped=1,
+                        quantity_returned=0,
+                    )
+                )
+            await conn.execute(
+                insert(fulfillments).values(
+                    id=f"{order_id}-f",
+                    order_id=order_id,
+                    position=0,
+                    location_id=location_id,
+                    location_code=code,
+                    method="SHIP",
+                    status="SHIPPED",
+                    pickup_attempts=0,
+                    created_at=placed,
+                    updated_at=placed + timedelta(hours=2),
+                )
+            )
+        await engine.dispose()
+
+    async def copied() -> tuple[set[tuple[Any, ...]], int]:
+        engine = create_async_engine(database_url)
+        async with engine.connect() as conn:
+            found: set[tuple[Any, ...]] = set()
+            for table in (order_lines, fulfillments):
+                query = select(table.c.placed_at, table.c.channel_id).where(
+                    table.c.order_id == order_id
+                )
+                found |= {(aware(r.placed_at), r.channel_id) for r in await conn.execute(query)}
+            channel_id = (
+                await conn.execute(select(channels.c.id).where(channels.c.code == code))
+            ).scalar_one()
+        await engine.dispose()
+        return found, channel_id
+
+    downgrade(database_url, "0011")
+    asyncio.run(write())
+    upgrade(database_url)
+    found, channel_id = asyncio.run(copied())
+    assert found == {(placed, channel_id)}
