@@ -47,7 +47,7 @@ def create_schema(
     settings: Settings, responses: ResponseCache, metrics: Metrics | None = None
 ) -> BaseSchema:
     # Parsing and validation with limits (first), and the cost check and budget (after
-    # the access guard, which refuses first): server/query_limits.py.
+    # the access guard, which refuses first, and the response cache): server/query_limits.py.
     checked_documents, query_cost = query_limit_extensions(settings)
     operation_log = [] if metrics is None else [lambda: OperationLog(metrics)]
     schema = build_schema(
@@ -55,8 +55,11 @@ def create_schema(
             *operation_log,  # first: it times and logs everything below it
             checked_documents,
             AccessGuard,  # before the response cache: it decides who may see an answer
-            query_cost,
+            # A cached answer executes nothing, so it costs nothing: the cost check and the
+            # budget apply to what misses the cache (a storefront token serving every
+            # shopper would otherwise hit its budget at ~300 listings/s, cache or not).
             lambda: CachedCatalogResponses(responses),
+            query_cost,
             MaskUnexpectedErrors,
         ]
     )

@@ -31,14 +31,45 @@ class QueryCost(SchemaExtension):
         self.decision: Decision | None = None
         self.rule_capacity = 0.0
         self.rule_rate = 0.0
+        self.cached = False
 
     async def on_execute(self) -> AsyncIterator[None]:
-        error = await self._check() if self.execution_context.result is None else None
+        if self.execution_context.result is not None:
+            # Answered by the response cache, which runs first: nothing executes, so
+            # nothing is charged; the answer still says what the query would cost.
+            self.cached = self._measure_only()
+            yield
+            return
+        error = await self._check()
         if error is not None:
             if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
                 raise error  # strawberry ignores a preset result for subscriptions
             self.execution_context.result = ExecutionResult(data=None, errors=[error])
         yield
+
+    def _measure_only(self) -> bool:
+        """The cost of an answer served from the cache, for `extensions.cost`, when the
+        caller has a budget; True when there is something to report."""
+        ctx = self.execution_context
+        if ctx.graphql_document is None or ctx.query is None:
+            return False
+        measure = exact_measure(
+            self.cache.peek(ctx.query),
+            ctx.schema._schema,
+            ctx.graphql_document,
+            ctx.operation_name,
+            ctx.variables,
+        )
+        request: Any = getattr(ctx.context, "request", None)
+        throttle = throttle_of(request.scope) if request is not None else None
+        if measure is None or throttle is None:
+            return False
+        token = getattr(ctx.context, "token", None)
+        rule = throttle.cost_rule(token.kind.value if token is not None else "anonymous")
+        if rule is None:
+            return False
+        self.cost = measure.cost
+        return True
 
     async def _check(self) -> GraphQLError | None:
         ctx = self.execution_context
@@ -85,6 +116,14 @@ class QueryCost(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
         # Reported to callers with a budget (every kind has one by default): the answer
         # then tells them how to pace themselves.
+        if self.cached and self.cost is not None:
+            return {
+                "cost": {
+                    "requestedQueryCost": self.cost,
+                    "actualQueryCost": 0,  # served from the response cache, not charged
+                    "maximumQueryCost": self.limits.max_cost,
+                }
+            }
         if self.cost is None or self.decision is None:
             return {}
         if self.execution_context.operation_type is OperationType.SUBSCRIPTION:

@@ -154,6 +154,39 @@ def test_the_cost_budget_refuses_with_429_and_says_what_is_left(
     assert 200 <= body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"] <= 205
 
 
+def test_answers_from_the_response_cache_are_not_charged(settings: Settings, api: Api) -> None:
+    """A storefront serves every shopper with one token: cached catalog answers execute
+    nothing, so they must not drain its budget (it would cap a shop at a few hundred
+    listings a second). What misses the cache is still charged and throttled."""
+    created = api(
+        'mutation { apiTokenCreate(input: {name: "cached", kind: "admin", '
+        'scopes: ["catalog:read", "inventory:read"]}) { secret } }'
+    )
+    secret = str(created["apiTokenCreate"]["secret"])
+    listing = "{ products(first: 5) { edges { node { title } } } }"
+    with app_with(
+        replace(settings, response_cache_ttl=60.0),
+        token_requests_per_second=0,
+        cost_budgets=(("admin", 2_000),),
+    ) as client:
+        limited = Api(client, secret)
+        first = limited.raw(listing)
+        cost = first["extensions"]["cost"]["requestedQueryCost"]
+        assert 0 < cost <= 2_000
+        for _ in range(3 * 2_000 // cost + 3):  # far more than the budget would pay for
+            again = limited.raw(listing)
+            assert again["data"] == first["data"]
+            assert again["extensions"]["cost"]["actualQueryCost"] == 0
+        uncached = "{ inventoryPositions(first: 1) { totalCount } }"  # 400 units
+        statuses = [
+            client.post(
+                "/graphql", json={"query": uncached}, headers={"Authorization": f"Bearer {secret}"}
+            ).status_code
+            for _ in range(8)
+        ]
+        assert 429 in statuses  # the budget still holds for what executes
+
+
 def test_kinds_without_a_budget_are_not_throttled(settings: Settings) -> None:
     with app_with(settings, cost_budgets=(("anonymous", 0),)) as client:
         for _ in range(50):
