@@ -8,12 +8,15 @@ database under test). After every step:
   PAYMENT_CLEARING in its journal trail (the cash the books say moved);
 - no line has more returned than shipped;
 - every position's onHand equals what this model computes from the movements it caused
-  (counted stock - shipped + restocked), and allocated equals what is still open.
+  (counted stock - shipped + restocked), allocated equals what is still open, and onHand
+  equals the sum of the position's movements in the movement journal (read from the
+  database).
 Each example builds its own channel and locations, so the shop's figures are its own.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -23,7 +26,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from persistence.tables import inventory_movements, inventory_positions, locations, variants
 from tests.api.floor import Floor, floor
 from tests.conftest import Api
 
@@ -54,8 +60,42 @@ STEPS = 24
 DONE: Counter[str] = Counter()
 
 
+def journal_recompute(database_url: str, skus: list[str]) -> dict[tuple[str, str], tuple[int, int]]:
+    """(onHand, the sum of the movement journal's deltas) per position of these SKUs, read
+    from the database: every change to onHand is a movement, so the two must agree."""
+
+    async def read() -> dict[tuple[str, str], tuple[int, int]]:
+        engine = create_async_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(
+                    select(
+                        variants.c.sku,
+                        locations.c.code,
+                        inventory_positions.c.on_hand,
+                        select(func.coalesce(func.sum(inventory_movements.c.delta), 0))
+                        .where(
+                            inventory_movements.c.variant_id == inventory_positions.c.variant_id,
+                            inventory_movements.c.location_id == inventory_positions.c.location_id,
+                        )
+                        .scalar_subquery(),
+                    )
+                    .join(variants, variants.c.id == inventory_positions.c.variant_id)
+                    .join(locations, locations.c.id == inventory_positions.c.location_id)
+                    .where(variants.c.sku.in_(skus))
+                )
+                return {
+                    (sku, code): (int(on_hand), int(moved)) for sku, code, on_hand, moved in rows
+                }
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(read())
+
+
 class Books(RuleBasedStateMachine):
     api: Api  # set by the test before the machine runs
+    database_url: str
 
     def __init__(self) -> None:
         super().__init__()
@@ -324,12 +364,15 @@ class Books(RuleBasedStateMachine):
                 if key[0] != sku:
                     continue
                 assert seen.get(key, (0, 0)) == (on_hand, allocated[key]), (key, seen.get(key))
+        for key, (on_hand, moved) in journal_recompute(self.database_url, self.floor.skus).items():
+            assert on_hand == moved, (key, on_hand, moved)  # the journal explains every unit
 
 
-def tour(api: Api) -> None:
+def tour(api: Api, database_url: str) -> None:
     """Every kind of step once, in a fixed order, with the same checks after each: the
     random runs below add breadth; this makes sure nothing is only ever skipped."""
     Books.api = api
+    Books.database_url = database_url
     machine = Books()
     machine.open_shop()
     steps: list[Any] = [
@@ -353,8 +396,9 @@ def tour(api: Api) -> None:
 
 
 @pytest.mark.single_execution
-def test_random_order_lives_keep_the_books_and_the_stock_exact(api: Api) -> None:
+def test_random_order_lives_keep_the_books_and_the_stock_exact(api: Api, database_url: str) -> None:
     Books.api = api
+    Books.database_url = database_url
     Books.TestCase.settings = settings(
         max_examples=MAX_EXAMPLES,
         stateful_step_count=STEPS,
@@ -365,7 +409,7 @@ def test_random_order_lives_keep_the_books_and_the_stock_exact(api: Api) -> None
         phases=(Phase.explicit, Phase.generate),
     )
     DONE.clear()
-    tour(api)
+    tour(api, database_url)
     Books.TestCase().runTest()
     print(f"finance machine steps: {dict(sorted(DONE.items()))}")
     wanted = {"placed", "shipped", "line cancelled", "cancelled", "appeased", "return"}
