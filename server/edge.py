@@ -16,9 +16,9 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import re
 import socket
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +33,8 @@ ROUTES = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex[:16]
+    # 16 hex digits, as uuid4().hex[:16] gave, without building a UUID per request.
+    return os.urandom(8).hex()
 
 
 def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:

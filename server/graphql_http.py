@@ -11,7 +11,6 @@ strawberry's handler with a send queue per socket and shared subscriptions
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +35,7 @@ from strawberry.types.graphql import OperationType
 from resolvers.context import Context
 from server import http_protocol as spec
 from server.auth import InvalidToken
-from server.edge import is_unavailable
+from server.edge import is_unavailable, new_request_id
 from server.http_json import OrjsonResponses
 from server.shared_subscriptions import SharedSubscriptions
 from server.ws_transport import QueuedWebSocket, SharedTransportWS
@@ -53,7 +52,7 @@ def request_id(connection: HTTPConnection) -> str:
     """One id per request, shared by the context, logs and error bodies."""
     found: str | None = getattr(connection.state, "request_id", None)
     if found is None:
-        found = connection.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+        found = connection.headers.get("x-request-id") or new_request_id()
         connection.state.request_id = found
     return found
 
@@ -150,7 +149,12 @@ class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):  # issue 10: or
                 if data.get(name):
                     data[name] = self._decode_parameter(name, data[name])
             return spec.request_parameters(data, get=True)
-        media_type, params = parse_content_type(request.headers.get("content-type", ""))
+        content_type = request.headers.get("content-type", "")
+        params: dict[str, str]
+        if content_type == spec.JSON:  # what clients send: no need to parse it as a MIME header
+            media_type, params = content_type, {}
+        else:
+            media_type, params = parse_content_type(content_type)
         if media_type == "multipart/form-data" and self.multipart_uploads_enabled:
             adapter = self.request_adapter_class(request)
             return spec.request_parameters(await self.parse_multipart(adapter))

@@ -17,7 +17,7 @@ import logging
 import os
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -132,6 +132,9 @@ class Metrics:
         )
         self._names: set[str] = set()
         self._seen: dict[str, int] = {}
+        # Labelled children by label values: `labels()` validates and locks on every call,
+        # three times per request; the children never change once made (none is removed).
+        self._children: dict[tuple[object, ...], Any] = {}
 
     def operation_label(self, name: str | None) -> str:
         """Client-chosen names, bounded: a hostile client cannot grow the series forever."""
@@ -149,12 +152,19 @@ class Metrics:
     def observe_operation(
         self, name: str, op_type: str, outcome: str, seconds: float | None
     ) -> None:
-        self.operations.labels(name, op_type, outcome).inc()
+        self._child(self.operations, name, op_type, outcome).inc()
         if seconds is not None:
-            self.latency.labels(name, op_type).observe(seconds)
+            self._child(self.latency, name, op_type).observe(seconds)
 
     def http_response(self, route: str, status: int) -> None:
-        self.http_responses.labels(route, f"{status // 100}xx").inc()
+        self._child(self.http_responses, route, f"{status // 100}xx").inc()
+
+    def _child(self, metric: Any, *values: str) -> Any:
+        key = (metric, *values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
 
     def _count(self, counter: Counter, key: str, total: int) -> None:
         delta = total - self._seen.get(key, 0)
