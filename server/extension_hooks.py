@@ -59,13 +59,31 @@ def _lookup(cls: type, name: str) -> _Found:
     return found
 
 
+# (hook name, the extensions' classes in order) -> each extension's _lookup answer: one
+# dictionary look-up per stage of a request instead of one _lookup per extension.
+_PLANS: dict[tuple[str, tuple[type, ...]], list[_Found]] = {}
+
+
+def _plan(name: str, classes: tuple[type, ...]) -> list[_Found]:
+    key = (name, classes)
+    plan = _PLANS.get(key)
+    # Still checked against the classes' current hooks: a class patched after the plan
+    # was made (tests do) gets a fresh one, as _lookup would.
+    if plan is None or any(
+        found is not None and found[0] is not getattr(cls, name)
+        for cls, found in zip(classes, plan, strict=True)
+    ):
+        plan = _PLANS[key] = [_lookup(cls, name) for cls in classes]
+    return plan
+
+
 class _Cached(ExtensionContextManagerBase):
     def __init__(self, extensions: list[SchemaExtension]) -> None:
         self.hooks = []
         self.default_hook = getattr(SchemaExtension, self.HOOK_NAME)
         name = self.HOOK_NAME
-        for extension in extensions:
-            found = _lookup(type(extension), name)
+        plan = _plan(name, tuple([type(extension) for extension in extensions]))
+        for extension, found in zip(extensions, plan, strict=True):
             if found is None:
                 continue
             function, manager = found

@@ -147,14 +147,15 @@ async def skus_with_availability(
         rows = list(await conn.execute(_skus_with_availability_query(skus, location_ids)))
     found: dict[str, Variant] = {}
     quantities: dict[int, dict[int, int]] = {}
+    available = position_available
     for row in rows:  # indexed access: this loop runs for every position of every SKU asked
-        if row[2] not in found:
+        by_location = quantities.get(row[0])
+        if by_location is None:  # a variant's first row (one variant per SKU)
             found[row[2]] = Variant(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
-            quantities[row[0]] = {}
-        if row[6] is not None:
-            quantities[row[0]][row[6]] = position_available(
-                row[7], row[8], row[9], row[10], row[11]
-            )
+            by_location = quantities[row[0]] = {}
+        location_id = row[6]
+        if location_id is not None:
+            by_location[location_id] = available(row[7], row[8], row[9], row[10], row[11])
     return found, quantities
 
 
