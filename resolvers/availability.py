@@ -19,7 +19,7 @@ from domain.locations.model import GeoPoint, Location, distance_km
 from persistence.reads import inventory as reads
 from resolvers.context import Context
 from resolvers.errors import ApiError
-from resolvers.lookahead import selects
+from resolvers.lookahead import child_names
 
 if TYPE_CHECKING:
     from schema.common import GeoPointInput
@@ -162,7 +162,8 @@ async def availability(
     point = GeoPoint(near.latitude, near.longitude) if near is not None else None
     plan = await _plan(ctx, channel, point, radius_km)
     wanted = list(dict.fromkeys(skus))
-    want_incoming = selects(info, ("nextIncoming",))
+    children = child_names(info)
+    want_incoming = "nextIncoming" in children
     incoming: dict[int, IncomingSupply] | None = {} if want_incoming else None
     async with ctx.db.read() as conn:
         variants, quantities = await reads.skus_with_availability(
@@ -174,7 +175,7 @@ async def availability(
                 await reads.earliest_incoming(conn, plain_ids, plan.view.location_ids, ctx.today)
             )
     found = [variants[sku] for sku in wanted if sku in variants]
-    with_locations = selects(info, ("locations",))
+    with_locations = "locations" in children
     return await _compute(ctx, plan, found, quantities, incoming, with_locations)
 
 

@@ -85,3 +85,15 @@ def selects(info: Any, path: Sequence[str]) -> bool:
         if not level:
             return False
     return True
+
+
+def child_names(info: Any) -> set[str]:
+    """The names the current field's selection selects directly (through fragments too):
+    `name in child_names(info)` is `selects(info, (name,))`, one walk for several names."""
+    raw = info._raw_info
+    fragments = raw.fragments
+    return {
+        child.name.value
+        for node in raw.field_nodes
+        for child in _children(node.selection_set, fragments)
+    }

@@ -28,6 +28,7 @@ from strawberry.extensions.context import (
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.types import ExecutionContext
+from strawberry.utils.await_maybe import await_maybe
 
 # What contextlib.contextmanager / asynccontextmanager return when called, without the
 # decorator's per-call functools.update_wrapper.
@@ -129,6 +130,17 @@ class HookRunner(SchemaExtensionsRunner):
 
     def executing(self) -> ExecutingContextManager:
         return _Executing(self.extensions)
+
+    async def get_extensions_results(self, ctx: ExecutionContext) -> dict[str, Any]:
+        # strawberry's, without awaiting the base class's empty answer of the extensions
+        # that do not override get_results (all but one of ours).
+        data: dict[str, Any] = {}
+        default = SchemaExtension.get_results
+        for extension in self.extensions:
+            if type(extension).get_results is not default:
+                data.update(await await_maybe(extension.get_results()))
+        data.update(ctx.extensions_results)
+        return data
 
 
 def _runner(execution_context: ExecutionContext, extensions: list[SchemaExtension]) -> Any:
