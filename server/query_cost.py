@@ -47,56 +47,58 @@ class QueryCost(SchemaExtension):
             self.execution_context.result = ExecutionResult(data=None, errors=[error])
         yield
 
-    def _measure_only(self) -> bool:
-        """The cost of an answer served from the cache, for `extensions.cost`, when the
-        caller has a budget; True when there is something to report."""
-        ctx = self.execution_context
-        if ctx.graphql_document is None or ctx.query is None:
-            return False
-        measure = exact_measure(
-            self.cache.peek(ctx.query),
-            ctx.schema._schema,
-            ctx.graphql_document,
-            ctx.operation_name,
-            ctx.variables,
-        )
-        request: Any = getattr(ctx.context, "request", None)
-        throttle = throttle_of(request.scope) if request is not None else None
-        if measure is None or throttle is None:
-            return False
-        token = getattr(ctx.context, "token", None)
-        rule = throttle.cost_rule(token.kind.value if token is not None else "anonymous")
-        if rule is None:
-            return False
-        self.cost = measure.cost
-        return True
-
-    async def _check(self) -> GraphQLError | None:
+    def _measure(self) -> Any:
+        """This request's exact cost measure (cached per document and sizes), or None."""
         ctx = self.execution_context
         if ctx.graphql_document is None or ctx.query is None:
             return None
-        measure = exact_measure(
+        return exact_measure(
             self.cache.peek(ctx.query),
             ctx.schema._schema,
             ctx.graphql_document,
             ctx.operation_name,
             ctx.variables,
         )
-        if measure is None:
-            return None  # no such operation: execution reports it
-        self.cost = measure.cost
-        refused = measure_error(measure, self.limits)
-        if refused is not None:
-            return refused
+
+    def _budget(self) -> tuple[Any, Any, str, str] | None:
+        """(request, throttle, bucket key, kind) when the caller has a budget."""
+        ctx = self.execution_context
         request: Any = getattr(ctx.context, "request", None)
         throttle = throttle_of(request.scope) if request is not None else None
-        if throttle is None or measure.cost <= 0:
+        if throttle is None:
             return None
         token = getattr(ctx.context, "token", None)
         if token is not None:
             key, kind = f"token:{token.id}", token.kind.value
         else:
             key, kind = "ip:" + client_ip(request.scope), "anonymous"
+        return request, throttle, key, kind
+
+    def _measure_only(self) -> bool:
+        """The cost of an answer served from the cache, for `extensions.cost`, when the
+        caller has a budget; True when there is something to report."""
+        measure = self._measure()
+        budget = self._budget()
+        if measure is None or budget is None:
+            return False
+        _, throttle, _, kind = budget
+        if throttle.cost_rule(kind) is None:
+            return False
+        self.cost = measure.cost
+        return True
+
+    async def _check(self) -> GraphQLError | None:
+        measure = self._measure()
+        if measure is None:
+            return None  # no such operation: execution reports it
+        self.cost = measure.cost
+        refused = measure_error(measure, self.limits)
+        if refused is not None:
+            return refused
+        budget = self._budget()
+        if budget is None or measure.cost <= 0:
+            return None
+        request, throttle, key, kind = budget
         rule = throttle.cost_rule(kind)
         if rule is None:
             return None
