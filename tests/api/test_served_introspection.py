@@ -68,9 +68,15 @@ def test_the_contract_checker_introspects_anonymously(served: str) -> None:
     )
     output = done.stdout + done.stderr
     assert "introspection refused" not in output, output
-    # The contract runs ahead of the code (orders, returns ...): what matters here is
-    # that the schema was read; the count of differences is the lead's to drive down.
     assert "contract fields checked" in output, output
+    # The whole contract is served. The one difference a graphql-core 3.3 checker can see
+    # is the draft-spec location `@deprecated` is served without (schema/root.py,
+    # _serve_released_directives: 3.2 clients refuse the whole result with it).
+    differences = [
+        line for line in output.splitlines() if line and not line.startswith("contract:")
+    ]
+    allowed = "DIRECTIVE_LOCATION_REMOVED: DIRECTIVE_DEFINITION was removed from @deprecated."
+    assert all(line == allowed for line in differences), output
 
 
 # The directive locations of the released GraphQL spec (October 2021), which clients built
