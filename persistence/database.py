@@ -12,15 +12,27 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from persistence.admission import Admission, Permit
+
 DEFAULT_POOL_SIZE = 20
+DEFAULT_QUEUE_LIMIT = 500  # checkouts waiting for a connection, per worker
+DEFAULT_QUEUE_TIMEOUT = 10.0  # seconds a checkout may wait for one
 
 
 class Database:
     """One engine per process, plus the hooks the outbox relay listens on."""
 
-    def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        queue_limit: int = DEFAULT_QUEUE_LIMIT,
+        queue_timeout: float = DEFAULT_QUEUE_TIMEOUT,
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.admission: Admission | None = None
         if self.is_sqlite:
             # hide_parameters: errors and logs show the SQL, never the values in it.
             self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True)
@@ -31,18 +43,30 @@ class Database:
             # opening PostgreSQL connections. A request holds a connection only for its
             # statements; 20 serve 32 concurrent requests, and a 33rd waits for one
             # instead of paying for a new backend.
+            # Every checkout is admitted first (persistence/admission.py): in arrival order,
+            # refused fast past `queue_limit` waiters or `queue_timeout` seconds, and nested
+            # checkouts (a second connection for a request holding one) served from a
+            # reserve that is the pool's only overflow. So the pool itself never waits.
             # JIT off: PostgreSQL compiles a plan it costs above `jit_above_cost`, and for
             # the API's statements (reports over ~100,000 rows included) compiling took
             # longer than running: 680 ms of JIT for a 900 ms fill-rate report
             # (docs/reports.md).
-            self.engine = create_async_engine(
+            self.admission = Admission(
+                pool_size,
+                reserve=nested_reserve(pool_size),
+                queue_limit=queue_limit,
+                wait_timeout=queue_timeout,
+            )
+            engine = create_async_engine(
                 url,
                 pool_size=pool_size,
-                max_overflow=0,
+                max_overflow=self.admission.capacity - pool_size,
+                pool_timeout=queue_timeout,  # a backstop: admission keeps the pool from waiting
                 pool_pre_ping=False,
                 hide_parameters=True,
                 connect_args={"server_settings": {"jit": "off"}},
             )
+            self.engine = AdmittedEngine(engine.sync_engine, self.admission)
         # SQLite allows one writer; serialising writers in-process avoids "database is locked".
         self.write_lock = asyncio.Lock() if self.is_sqlite else None
         self._after_commit: list[Callable[[], None]] = []
@@ -88,6 +112,52 @@ class Database:
         await self.engine.dispose()
         if self._side is not None:
             await self._side.dispose()
+
+
+def nested_reserve(pool_size: int) -> int:
+    """Connections beyond the pool for nested checkouts only: a tenth of it, at least 2."""
+    return max(2, pool_size // 10)
+
+
+class AdmittedConnection(AsyncConnection):
+    """A connection that takes its permit before the pool and gives it back on close."""
+
+    __slots__ = ("_permit",)
+
+    def __init__(self, async_engine: AsyncEngine, sync_connection: Any = None) -> None:
+        super().__init__(async_engine, sync_connection)
+        self._permit: Permit | None = None
+
+    async def start(self, is_ctxmanager: bool = False) -> AsyncConnection:
+        admission: Admission = self.engine.admission  # type: ignore[attr-defined]
+        permit = await admission.acquire()
+        try:
+            await super().start(is_ctxmanager)
+        except BaseException:
+            admission.release(permit)
+            raise
+        self._permit = permit
+        return self
+
+    async def close(self) -> None:
+        try:
+            await super().close()
+        finally:
+            permit, self._permit = self._permit, None
+            if permit is not None:
+                self.engine.admission.release(permit)  # type: ignore[attr-defined]
+
+
+class AdmittedEngine(AsyncEngine):
+    """An AsyncEngine whose every connection (`connect()`, `begin()`, and so every unit of
+    work, read and background job) is admitted by `admission` before the pool."""
+
+    __slots__ = ("admission",)
+    _connection_cls = AdmittedConnection
+
+    def __init__(self, sync_engine: Any, admission: Admission) -> None:
+        super().__init__(sync_engine)
+        self.admission = admission
 
 
 class VersionedCache:

@@ -21,6 +21,7 @@ from persistence.database import Database
 from resolvers.reference import ReferenceCache
 from schema.root import build_schema
 from server.access import AccessGuard
+from server.admission import install_admission_gate
 from server.auth import Authenticator, Revocations
 from server.edge import EdgeMiddleware
 from server.execution import install as install_compiled_execution
@@ -74,7 +75,12 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.db = Database(settings.database_url, pool_size=settings.db_pool_size)
+        self.db = Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            queue_limit=settings.db_queue_limit,
+            queue_timeout=settings.db_queue_timeout,
+        )
         self.bus: OutboxBus = create_bus(self.db, settings.redis_url, settings.bus_poll_interval)
         self.metrics = Metrics()
         self.reference = ReferenceCache(self.db)
@@ -153,6 +159,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.services = services
     app.state.shared = graphql.shared  # this worker's shared subscription groups
+    # Inside the request limits: a client over its rate is told so before "busy".
+    install_admission_gate(app, services.db.admission)
     install_request_limits(app, settings)  # body size and request rate: before any GraphQL
     # Outermost (added last): every answer, a limit's refusal included, carries the
     # validated request id, and a fault that escapes anything below is answered in JSON.
