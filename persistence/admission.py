@@ -32,6 +32,7 @@ import asyncio
 from collections import deque
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 # The permits taken in this context. asyncio tasks copy the context they are created in,
 # so a task gathered under a held connection sees its parent's permit (the parent may be
@@ -39,6 +40,9 @@ from dataclasses import dataclass
 # permit says itself whether it is still held, because SQLAlchemy closes a connection in
 # a task of its own, where setting this variable would not reach the caller's context.
 _HELD: ContextVar[tuple[Permit, ...]] = ContextVar("orchestra_db_permits", default=())
+# Who the work is for (server/admission.py sets it per request: the token, or the client
+# IP without one); background jobs share the empty key. Clients take turns in the line.
+CLIENT: ContextVar[str] = ContextVar("orchestra_db_client", default="")
 RETRY_AFTER_SECONDS = 1
 
 
@@ -77,7 +81,7 @@ class AdmissionStats:
 
 
 class Admission:
-    """Permits for one pool, handed out in arrival order."""
+    """Permits for one pool: nested checkouts first, then new work by client in turn."""
 
     def __init__(
         self, permits: int, *, reserve: int, queue_limit: int, wait_timeout: float
@@ -90,18 +94,34 @@ class Admission:
         self.wait_timeout = wait_timeout
         self.in_use = 0
         self.stats = AdmissionStats()
-        self._waiting: deque[asyncio.Future[None]] = deque()  # new work
+        # New work, one line per client, in the order the clients' turns come round.
+        self._lines: dict[str, deque[asyncio.Future[None]]] = {}
+        self._queued = 0
         self._nested: deque[asyncio.Future[None]] = deque()  # holders wanting another
 
     @property
     def waiting(self) -> int:
-        return len(self._waiting) + len(self._nested)
+        return self._queued + len(self._nested)
 
     @property
     def full(self) -> bool:
-        """A new (not nested) checkout would be refused now."""
-        busy = bool(self._waiting) or self.in_use >= self.permits
-        return busy and len(self._waiting) >= self.queue_limit
+        """The line holds `queue_limit` checkouts of new work (and one more would wait)."""
+        busy = self._queued > 0 or self.in_use >= self.permits
+        return busy and self._queued >= self.queue_limit
+
+    def refuses(self, client: str) -> bool:
+        """Whether a new checkout of `client` would be refused now: the line is full and
+        no other client has at least two more checkouts waiting in it than this one."""
+        return self.full and self._longest_other(client) is None
+
+    def _longest_other(self, client: str) -> str | None:
+        """The client whose latest waiter would give way to a newcomer of `client`."""
+        if not self._lines:
+            return None
+        longest = max(self._lines, key=lambda key: len(self._lines[key]))
+        if len(self._lines.get(client, ())) + 1 >= len(self._lines[longest]):
+            return None
+        return longest
 
     async def acquire(self) -> Permit:
         """Wait for a permit in turn, or raise DatabaseBusy."""
@@ -109,16 +129,17 @@ class Admission:
             self.stats.nested += 1
             if self.in_use < self.capacity:
                 return self._take()
-            return await self._wait(self._nested)
-        if not self._waiting and self.in_use < self.permits:
+            return await self._wait(self._nested, None)
+        if self._queued == 0 and self.in_use < self.permits:
             return self._take()
+        client = CLIENT.get()
         if self.full:
-            self.stats.refused_full += 1
-            raise DatabaseBusy(
-                f"database busy: {self.in_use} connections in use, "
-                f"{len(self._waiting)} checkouts waiting"
-            )
-        return await self._wait(self._waiting)
+            self._make_room(client)
+        line = self._lines.get(client)
+        if line is None:
+            line = self._lines[client] = deque()
+        self._queued += 1
+        return await self._wait(line, client)
 
     def release(self, permit: Permit) -> None:
         if not permit.held:
@@ -132,11 +153,38 @@ class Admission:
         self.stats.admitted += 1
         return _hold(Permit())
 
-    async def _wait(self, line: deque[asyncio.Future[None]]) -> Permit:
+    def _make_room(self, client: str) -> None:
+        """The line is full: refuse the newcomer, unless another client has more waiting
+        (two more at least), in which case that client's latest checkout is refused
+        instead. A client sending more than its share cannot push out one sending less."""
+        self.stats.refused_full += 1
+        busy = DatabaseBusy(
+            f"database busy: {self.in_use} connections in use, {self._queued} checkouts waiting"
+        )
+        longest = self._longest_other(client)
+        if longest is None:
+            raise busy
+        turn = self._lines[longest].pop()
+        self._forget(longest)
+        if not turn.done():  # (a cancelled waiter not yet gone from the line needs nothing)
+            turn.set_exception(busy)
+
+    def _forget(self, client: str) -> None:
+        self._queued -= 1
+        if not self._lines[client]:
+            del self._lines[client]
+
+    def _remove(self, line: deque[asyncio.Future[None]], client: str | None, turn: Any) -> None:
+        if turn in line:
+            line.remove(turn)
+            if client is not None:
+                self._forget(client)
+
+    async def _wait(self, line: deque[asyncio.Future[None]], client: str | None) -> Permit:
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[None] = loop.create_future()
         line.append(turn)
-        timer = loop.call_later(self.wait_timeout, self._expire, line, turn)
+        timer = loop.call_later(self.wait_timeout, self._expire, line, client, turn)
         try:
             await turn
         except BaseException:
@@ -144,8 +192,8 @@ class Admission:
                 # Handed a permit in the same instant the caller was cancelled: pass it on.
                 self.in_use -= 1
                 self._hand_over()
-            elif turn in line:
-                line.remove(turn)
+            else:
+                self._remove(line, client, turn)
             raise
         finally:
             timer.cancel()
@@ -154,10 +202,12 @@ class Admission:
         self.stats.waited += 1
         return _hold(Permit())
 
-    def _expire(self, line: deque[asyncio.Future[None]], turn: asyncio.Future[None]) -> None:
+    def _expire(
+        self, line: deque[asyncio.Future[None]], client: str | None, turn: asyncio.Future[None]
+    ) -> None:
         if turn.done():
             return
-        line.remove(turn)
+        self._remove(line, client, turn)
         self.stats.refused_timeout += 1
         turn.set_exception(
             DatabaseBusy(f"database busy: no connection within {self.wait_timeout:g} s")
@@ -168,8 +218,15 @@ class Admission:
         # admitted work is what frees the pool for the line behind it.
         while self._nested and self.in_use < self.capacity:
             self._grant(self._nested.popleft())
-        while self._waiting and self.in_use < self.permits:
-            self._grant(self._waiting.popleft())
+        # Then one checkout per client in turn, each client's own in arrival order.
+        while self._queued and self.in_use < self.permits:
+            client = next(iter(self._lines))
+            line = self._lines.pop(client)
+            turn = line.popleft()
+            self._queued -= 1
+            if line:
+                self._lines[client] = line  # to the back: the next client's turn
+            self._grant(turn)
 
     def _grant(self, turn: asyncio.Future[None]) -> None:
         if not turn.done():

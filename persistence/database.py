@@ -16,7 +16,9 @@ from persistence.admission import Admission, Permit
 
 DEFAULT_POOL_SIZE = 20
 DEFAULT_QUEUE_LIMIT = 500  # checkouts waiting for a connection, per worker
-DEFAULT_QUEUE_TIMEOUT = 10.0  # seconds a checkout may wait for one
+# Seconds a checkout may wait for one: QueuePool's own timeout, so no request that used to
+# be served in time is refused, while the wait is now in turn.
+DEFAULT_QUEUE_TIMEOUT = 30.0
 
 
 class Database:

@@ -1,10 +1,13 @@
 """Refuse a GraphQL request at the door while the worker's database line is full.
 
-Checkouts queue for the pool in arrival order (persistence/admission.py) and a checkout
-past the line's bound is refused as UNAVAILABLE wherever it happens. A request that
-arrives while the line is already full would only be parsed, validated and costed to be
-refused at its first checkout, so it is refused before any of that: 503 `UNAVAILABLE`
-with Retry-After, the shape server/edge.py gives a backing service that is out of reach.
+Checkouts queue for the pool (persistence/admission.py): one line per client (the
+token, or the client IP without one, as the rate limit keys them), the clients taking
+turns, each client's checkouts in arrival order; a checkout past the line's bound is
+refused as UNAVAILABLE wherever it happens. A request that arrives while the line is full
+(and its client has as many waiting as any other) would only be parsed, validated and
+costed to be refused at its first checkout, so it is refused before any of that: 503
+`UNAVAILABLE` with Retry-After, the shape server/edge.py gives a backing service that is
+out of reach.
 Only /graphql over HTTP: health, readiness and metrics answer as usual, and WebSocket
 connections stay open (their operations queue like any other checkout).
 """
@@ -14,8 +17,8 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from persistence.admission import RETRY_AFTER_SECONDS, Admission
-from server.request_limits import error_body, respond
+from persistence.admission import CLIENT, RETRY_AFTER_SECONDS, Admission
+from server.request_limits import error_body, request_key, respond
 
 GATED_PATHS = ("/graphql",)
 
@@ -27,12 +30,11 @@ class AdmissionGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         admission = self.admission
-        if (
-            admission is not None
-            and admission.full
-            and scope["type"] == "http"
-            and scope["path"] in GATED_PATHS
-        ):
+        if admission is None or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        client = request_key(scope)[0]
+        if scope["type"] == "http" and scope["path"] in GATED_PATHS and admission.refuses(client):
             body = error_body(
                 scope,
                 f"The server is busy: {admission.waiting} database checkouts are waiting; "
@@ -42,7 +44,13 @@ class AdmissionGate:
             )
             await respond(send, 503, body, (b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
             return
-        await self.app(scope, receive, send)
+        # Every checkout this request makes (in tasks it creates too) waits in its client's
+        # line, and the clients take turns: one sending many cannot starve one sending few.
+        token = CLIENT.set(client)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            CLIENT.reset(token)
 
 
 def install_admission_gate(app: Starlette, admission: Admission | None) -> None:

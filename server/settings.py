@@ -18,10 +18,10 @@ class Settings:
     max_query_cost: int = 50_000
     max_aliases: int = 30
     db_pool_size: int = 20  # connections per worker process, no overflow (issue 10)
-    # Checkouts queue in arrival order for the pool (persistence/admission.py); past this
+    # Checkouts queue for the pool, clients in turn (persistence/admission.py); past this
     # many waiting, or this many seconds of waiting, one is refused 503 UNAVAILABLE.
     db_queue_limit: int = 500
-    db_queue_timeout: float = 10.0
+    db_queue_timeout: float = 30.0
     response_cache_ttl: float = 1.0
     # Compiled execution (server/execution); ORCHESTRA_COMPILED=0 turns it off. The default
     # reads the environment too, so `ORCHESTRA_COMPILED=0 pytest` runs on graphql-core.
@@ -56,7 +56,7 @@ class Settings:
             max_aliases=int(env.get("ORCHESTRA_MAX_ALIASES", "30")),
             db_pool_size=int(env.get("ORCHESTRA_DB_POOL_SIZE", "20")),
             db_queue_limit=int(env.get("ORCHESTRA_DB_QUEUE_LIMIT", "500")),
-            db_queue_timeout=float(env.get("ORCHESTRA_DB_QUEUE_TIMEOUT", "10")),
+            db_queue_timeout=float(env.get("ORCHESTRA_DB_QUEUE_TIMEOUT", "30")),
             response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
             compiled=env.get("ORCHESTRA_COMPILED", "1") != "0",
             hold_sweep_seconds=float(env.get("ORCHESTRA_HOLD_SWEEP_SECONDS", "5")),

@@ -5,16 +5,25 @@ lost to a cancelled waiter."""
 from __future__ import annotations
 
 import asyncio
+from contextvars import copy_context
+from typing import Any
 
 import pytest
 
-from persistence.admission import Admission, DatabaseBusy, Permit
+from persistence.admission import CLIENT, Admission, DatabaseBusy, Permit
 
 
 def admission(
     permits: int = 1, reserve: int = 1, queue_limit: int = 100, wait_timeout: float = 60.0
 ) -> Admission:
     return Admission(permits, reserve=reserve, queue_limit=queue_limit, wait_timeout=wait_timeout)
+
+
+def as_client(client: str, work: Any) -> asyncio.Task[Any]:
+    """`work` as a task of `client` (what server/admission.py sets for each request)."""
+    context = copy_context()
+    context.run(CLIENT.set, client)
+    return asyncio.create_task(work, context=context)
 
 
 async def _settle() -> None:
@@ -201,5 +210,57 @@ def test_a_permit_released_twice_counts_once() -> None:
         gate.release(permit)
         gate.release(permit)
         assert gate.in_use == 0
+
+    asyncio.run(scenario())
+
+
+def test_clients_take_turns_so_one_sending_many_does_not_starve_one_sending_few() -> None:
+    async def scenario() -> list[str]:
+        gate = admission(permits=1)
+        served: list[str] = []
+        held = await asyncio.create_task(gate.acquire())
+
+        async def request(name: str) -> None:
+            permit = await gate.acquire()
+            served.append(name)
+            await asyncio.sleep(0)
+            gate.release(permit)
+
+        bulk = [as_client("bulk", request(f"bulk{i}")) for i in range(20)]
+        await _settle()
+        shopper = [as_client("shop", request(f"shop{i}")) for i in range(2)]
+        await _settle()
+        gate.release(held)
+        await asyncio.gather(*bulk, *shopper)
+        return served
+
+    served = asyncio.run(scenario())
+    # The shopper came after 20 bulk checkouts, and waited for one of them only.
+    assert served[:4] == ["bulk0", "shop0", "bulk1", "shop1"]
+    assert served[4:] == [f"bulk{i}" for i in range(2, 20)]
+
+
+def test_at_a_full_line_the_client_with_most_waiting_gives_way() -> None:
+    async def scenario() -> None:
+        gate = admission(permits=1, queue_limit=4)
+        held = await asyncio.create_task(gate.acquire())
+        bulk = [as_client("bulk", _acquire_and_release(gate)) for _ in range(4)]
+        await _settle()
+        assert gate.full
+        assert gate.refuses("bulk")  # its own next checkout is refused...
+        assert not gate.refuses("shop")  # ... another client's is not
+        shopper = as_client("shop", _acquire_and_release(gate))
+        await _settle()
+        # bulk's latest checkout was refused to make room for the shopper's.
+        assert [t.done() for t in bulk] == [False, False, False, True]
+        with pytest.raises(DatabaseBusy):
+            await bulk[3]
+        with pytest.raises(DatabaseBusy):
+            await as_client("bulk", gate.acquire())  # bulk still has the most: refused
+        gate.release(held)
+        await asyncio.gather(shopper, *bulk[:3])
+        assert gate.stats.refused_full == 2
+        assert gate.in_use == 0
+        assert gate.waiting == 0
 
     asyncio.run(scenario())
