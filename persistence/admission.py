@@ -7,11 +7,15 @@ up only after 30 s: at 32 concurrent inventorySet batches over 20 connections, s
 requests lost the race for 30 s and were answered UNAVAILABLE while others went round
 again and again. Admission stands in front of the pool instead:
 
-- one permit per connection; a permit that is released is handed straight to the first
-  waiter (FIFO), never to whoever asks next;
-- the wait line is bounded (`queue_limit` checkouts) and so is each wait (`wait_timeout`):
-  past either, the checkout is refused at once with `DatabaseBusy`, which every layer
-  answers as 503 `UNAVAILABLE` with Retry-After, before the request does the work;
+- one permit per connection; a permit that is released is handed straight to a waiter,
+  never to whoever asks next;
+- waiters queue per client (`CLIENT`: the token, or the client IP without one) and the
+  clients take turns, each client's checkouts in arrival order: a client with 32 batches
+  in line delays a shopper by one checkout, not by 32;
+- the line is bounded (`queue_limit` checkouts) and so is each wait (`wait_timeout`):
+  past either, a checkout is refused at once with `DatabaseBusy`, which every layer
+  answers as 503 `UNAVAILABLE` with Retry-After, before the request does the work. At a
+  full line the client with the most waiting gives way, not the newcomer with fewer;
 - a checkout made while the same task already holds one (a raw read under a unit of
   work, a resolver gathered inside one) is *nested*: it is admitted ahead of new work and
   may use `reserve` permits beyond the pool's size (the engine's overflow). New work stops
@@ -78,6 +82,8 @@ class AdmissionStats:
     refused_full: int = 0
     refused_timeout: int = 0
     nested: int = 0
+    wait_seconds: float = 0.0  # summed over the admitted that waited
+    longest_wait: float = 0.0
 
 
 class Admission:
@@ -184,6 +190,7 @@ class Admission:
         loop = asyncio.get_running_loop()
         turn: asyncio.Future[None] = loop.create_future()
         line.append(turn)
+        queued_at = loop.time()
         timer = loop.call_later(self.wait_timeout, self._expire, line, client, turn)
         try:
             await turn
@@ -198,8 +205,12 @@ class Admission:
         finally:
             timer.cancel()
         # _hand_over counted the permit as in use already, so nobody could barge in.
-        self.stats.admitted += 1
-        self.stats.waited += 1
+        waited = loop.time() - queued_at
+        stats = self.stats
+        stats.admitted += 1
+        stats.waited += 1
+        stats.wait_seconds += waited
+        stats.longest_wait = max(stats.longest_wait, waited)
         return _hold(Permit())
 
     def _expire(
