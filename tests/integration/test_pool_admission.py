@@ -9,6 +9,7 @@ import asyncio
 import json
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
+from contextvars import copy_context
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from domain.orders.commands import CompleteCart, CreateCart, PaymentDetails
 from domain.orders.handlers.carts import create_cart
 from domain.orders.handlers.place import complete_cart
 from domain.payments.builtin_gateway import TestGateway
-from persistence.admission import DatabaseBusy
+from persistence.admission import CLIENT, DatabaseBusy
 from persistence.database import Database
 from persistence.uow import SqlUnitOfWork
 from server.app import create_app
@@ -76,6 +77,38 @@ def test_forty_readers_over_two_connections_are_served_in_arrival_order(
     assert served[2:] == list(range(2, 40))
     assert waited == 38  # all but the first two queued, and every one of them was served
     assert opened == 2  # and the pool never opened a connection beyond its size
+
+
+def test_a_shopper_behind_a_bulk_client_waits_for_one_of_its_checkouts_not_all(
+    postgres_url: str,
+) -> None:
+    async def scenario() -> list[str]:
+        db = Database(postgres_url, pool_size=1)
+        served: list[str] = []
+
+        async def reader(name: str) -> None:
+            async with db.read() as conn:
+                served.append(name)
+                await conn.execute(text("SELECT pg_sleep(0.002)"))
+
+        def as_client(client: str, name: str) -> asyncio.Task[None]:
+            context = copy_context()
+            context.run(CLIENT.set, client)
+            return asyncio.create_task(reader(name), context=context)
+
+        try:
+            bulk = [as_client("bulk", f"bulk{i}") for i in range(20)]
+            for _ in range(3):  # each takes its first step: one holds the pool, 19 queue
+                await asyncio.sleep(0)
+            assert db.admission is not None
+            assert db.admission.waiting == 19
+            await asyncio.gather(as_client("shop", "shop"), *bulk)
+            return served
+        finally:
+            await db.dispose()
+
+    served = asyncio.run(scenario())
+    assert served.index("shop") <= 2  # after the bulk checkout holding the pool, and its next
 
 
 def test_nested_checkouts_under_held_units_of_work_never_deadlock(postgres_url: str) -> None:
