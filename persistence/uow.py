@@ -56,9 +56,17 @@ class SqlUnitOfWork:
             await self.db.write_lock.acquire()
         try:
             conn = await self.db.engine.connect()
-            await conn.begin()
         except BaseException:
             self._release()
+            raise
+        try:
+            await conn.begin()
+        except BaseException:
+            # Closed here or never: its pool permit (persistence/admission.py) goes with it.
+            try:
+                await conn.close()
+            finally:
+                self._release()
             raise
         self._conn = conn
         self._published = 0
@@ -101,9 +109,11 @@ class SqlUnitOfWork:
         self._conn = None
         self.events.discard()
         try:
-            if conn.in_transaction():
-                await conn.rollback()
-            await conn.close()
+            try:
+                if conn.in_transaction():
+                    await conn.rollback()
+            finally:
+                await conn.close()  # even when the rollback failed: it returns the permit
         finally:
             self._release()
         if self._published and exc_type is None:
