@@ -25,6 +25,8 @@ from graphql import GraphQLError, located_error
 from graphql.execution.executor import invalid_return_type_error
 from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_iterable
 
+from server.execution.info_use import is_type_of_ignores_info
+
 if TYPE_CHECKING:
     from graphql import FieldNode, GraphQLObjectType, GraphQLOutputType
     from graphql.execution.collect_fields import FieldDetailsList
@@ -318,6 +320,7 @@ def graphql_core_completion(site: Site, return_type: Any) -> Completer:
 def non_null_object_type(plan: Callable[[], ObjectPlan], site: Site, return_type: Any) -> Completer:
     """non_null(object_type(...)) in one step: the listing's edges, nodes and variants."""
     is_type_of = return_type.is_type_of
+    ignores_info = is_type_of is not None and is_type_of_ignores_info(is_type_of)
     message = site.null_message
 
     def complete(run: Run, value: Any, path: Path, info: Any) -> Any:
@@ -326,7 +329,7 @@ def non_null_object_type(plan: Callable[[], ObjectPlan], site: Site, return_type
         if value is None or value is Undefined:
             raise TypeError(message)
         if is_type_of is not None:
-            if info is None:
+            if info is None and not ignores_info:
                 info = site.info(run, path)
             matches = is_type_of(value, info)
             if type(matches) is not bool and run.is_awaitable(matches):
@@ -341,6 +344,7 @@ def non_null_object_type(plan: Callable[[], ObjectPlan], site: Site, return_type
 def object_type(plan: Callable[[], ObjectPlan], site: Site, return_type: Any) -> Completer:
     """complete_value + complete_object_value for an object type."""
     is_type_of = return_type.is_type_of
+    ignores_info = is_type_of is not None and is_type_of_ignores_info(is_type_of)
 
     def complete(run: Run, value: Any, path: Path, info: Any) -> Any:
         if isinstance(value, Exception):
@@ -348,7 +352,7 @@ def object_type(plan: Callable[[], ObjectPlan], site: Site, return_type: Any) ->
         if value is None or value is Undefined:
             return None
         if is_type_of is not None:
-            if info is None:
+            if info is None and not ignores_info:
                 info = site.info(run, path)
             matches = is_type_of(value, info)
             if run.is_awaitable(matches):
