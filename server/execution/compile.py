@@ -157,7 +157,7 @@ class Compiler:
             named = type_.of_type
             if is_object_type(named):
                 plan = self.object_plan(named, site.field_details)
-                complete = runtime.non_null_object_type(lambda: plan, site, named)
+                complete = runtime.non_null_object_type(plan, site, named)
                 return complete, _needs_info(named)
             inner, needs_info = self.completer(named, site)
             return runtime.non_null(inner, site), needs_info
@@ -172,7 +172,7 @@ class Compiler:
             return runtime.leaf(type_), False
         if is_object_type(type_):
             plan = self.object_plan(type_, site.field_details)
-            return runtime.object_type(lambda: plan, site, type_), _needs_info(type_)
+            return runtime.object_type(plan, site, type_), _needs_info(type_)
         if is_abstract_type(type_):
             return runtime.abstract_type(self.runtime_plans(site), site, type_), True
         raise Unsupported(f"output type {type_}")
