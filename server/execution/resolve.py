@@ -262,9 +262,18 @@ def _context_call(
     """A call whose resolver gets the source, the request's ContextInfo and plain
     arguments: by position when its signature allows, by name otherwise."""
 
+    # The coerced values are one dict per document (literals) or per request (variables),
+    # so their keyword form is made once for each; callers only unpack it.
+    last: list[Any] = [None, None]
+
     def keywords(run: Run) -> dict[str, Any]:
         values = get_arguments(run)
-        return {python_name: values[name] for name, python_name in specs if name in values}
+        if values is last[0]:
+            found: dict[str, Any] = last[1]
+            return found
+        found = {python_name: values[name] for name, python_name in specs if name in values}
+        last[0], last[1] = values, found
+        return found
 
     if leading == [*injected, info_name] and len(injected) == 1 and info_name is not None:
         if not specs:
@@ -280,7 +289,7 @@ def _context_call(
         return source_info_arguments, False
 
     def by_name(run: Run, source: Any, info: Any) -> Any:
-        kwargs = keywords(run)
+        kwargs = dict(keywords(run))  # a copy: the memoized dict is shared
         for name in injected:
             kwargs[name] = source
         if info_name is not None:
