@@ -70,10 +70,12 @@ def _plan(name: str, classes: tuple[type, ...]) -> list[_Found]:
     plan = _PLANS.get(key)
     # Still checked against the classes' current hooks: a class patched after the plan
     # was made (tests do) gets a fresh one, as _lookup would.
-    if plan is None or any(
-        found is not None and found[0] is not getattr(cls, name)
-        for cls, found in zip(classes, plan, strict=True)
-    ):
+    if plan is not None:
+        for cls, found in zip(classes, plan, strict=True):  # a loop: no generator per stage
+            if found is not None and found[0] is not getattr(cls, name):
+                plan = None
+                break
+    if plan is None:
         plan = _PLANS[key] = [_lookup(cls, name) for cls in classes]
     return plan
 

@@ -32,7 +32,7 @@ from graphql.execution.collect_fields import (
 from strawberry.types.field import StrawberryField
 
 from server.execution import fields as field_fns
-from server.execution import resolve, runtime
+from server.execution import info_use, resolve, runtime
 from server.execution.runtime import Completer, Fields, ObjectPlan, Site
 
 if TYPE_CHECKING:
@@ -148,7 +148,8 @@ class Compiler:
             call = resolve.strawberry_call(site, self.strawberry_schema)
         if call is None:
             call = resolve.graphql_core_call(site, resolver or self.run.field_resolver)
-        return field_fns.resolved(site, call, complete, fast)
+        function, call_needs_info = call
+        return field_fns.resolved(site, function, complete, fast, call_needs_info or needs_info)
 
     def completer(self, type_: Any, site: Site) -> tuple[Completer, bool]:
         """The completer for `type_` and whether it wants the field's resolve info."""
@@ -156,8 +157,8 @@ class Compiler:
             named = type_.of_type
             if is_object_type(named):
                 plan = self.object_plan(named, site.field_details)
-                complete = runtime.non_null_object_type(lambda: plan, site, named)
-                return complete, named.is_type_of is not None
+                complete = runtime.non_null_object_type(plan, site, named)
+                return complete, _needs_info(named)
             inner, needs_info = self.completer(named, site)
             return runtime.non_null(inner, site), needs_info
         if is_list_type(type_):
@@ -171,7 +172,7 @@ class Compiler:
             return runtime.leaf(type_), False
         if is_object_type(type_):
             plan = self.object_plan(type_, site.field_details)
-            return runtime.object_type(lambda: plan, site, type_), type_.is_type_of is not None
+            return runtime.object_type(plan, site, type_), _needs_info(type_)
         if is_abstract_type(type_):
             return runtime.abstract_type(self.runtime_plans(site), site, type_), True
         raise Unsupported(f"output type {type_}")
@@ -206,6 +207,11 @@ class Compiler:
             return found
 
         return plan_for
+
+
+def _needs_info(type_: GraphQLObjectType) -> bool:
+    """Whether completing `type_` reads the field's resolve info (its is_type_of does)."""
+    return type_.is_type_of is not None and not info_use.is_type_of_ignores_info(type_.is_type_of)
 
 
 def _fast(type_: Any) -> field_fns.Fast | None:

@@ -33,6 +33,7 @@ from strawberry.schema.schema import (
 )
 
 from server.execution import differential, runtime
+from server.execution.resolve import ContextInfo
 
 if TYPE_CHECKING:
     from graphql.execution.types import ExperimentalIncrementalExecutionResults
@@ -48,6 +49,8 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
 
     plans: ClassVar[PlanCache]
     argument_memo: dict[Site, dict[str, Any]]
+    # What resolvers that only read `info.context` get (server/execution/resolve.py).
+    context_info: ContextInfo
     # The request-wide part of strawberry's resolve info, so a plan builds it as one tuple
     # (None: build_resolve_info is not strawberry's, call it).
     info_tail: tuple[Any, ...] | None = None
@@ -165,6 +168,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> AwaitableOrValue[ExecutionResult | ExperimentalIncrementalExecutionResults]:
         """Executor.execute_operation with the root fields from the plan."""
         self.argument_memo = {}
+        self.context_info = ContextInfo(self.context_value)
         if type(self).build_resolve_info is _strawberry_build_resolve_info:
             # Exactly the fields strawberry's build_resolve_info fills after the path.
             self.info_tail = (

@@ -25,6 +25,9 @@ from server.execution.runtime import (
     raise_error,
 )
 
+# Path(prev, key, typename) without the Python-level __new__ of a NamedTuple.
+_tuple_new = tuple.__new__
+
 if TYPE_CHECKING:
     from server.execution.executor import CompiledExecutor as Run
     from server.execution.resolve import Call
@@ -138,11 +141,31 @@ def leaf_attribute(site: Site, python_name: str, complete: Completer, leaf_type:
     return run_leaf
 
 
-def resolved(site: Site, call: Call, complete: Completer, fast: Fast | None) -> FieldFn:
-    """A field with a resolver: resolve info, arguments, the call, then completion."""
+def resolved(
+    site: Site, call: Call, complete: Completer, fast: Fast | None, needs_info: bool
+) -> FieldFn:
+    """A field with a resolver: resolve info (when the call or the completion reads it),
+    arguments, the call, then completion."""
+    key = site.key
+    typename = site.typename
+
+    if not needs_info:
+
+        def run_without_info(run: Run, source: Any, parent: Path | None) -> Any:
+            path = _tuple_new(Path, (parent, key, typename))
+            try:
+                result = call(run, source, None)
+            except Exception as raw:
+                raise_error(run, site, raw, path, site.non_null)
+                return None
+            if fast is not None and fast(result):
+                return result
+            return finish_field(run, site, complete, result, path, None)
+
+        return run_without_info
 
     def run_field(run: Run, source: Any, parent: Path | None) -> Any:
-        path = site.path(parent)
+        path = _tuple_new(Path, (parent, key, typename))
         info = site.info(run, path)
         try:
             result = call(run, source, info)

@@ -28,7 +28,9 @@ from strawberry.types.arguments import convert_argument
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
+from strawberry.types.info import Info
 
+from server.execution.info_use import reads_only_context
 from server.execution.runtime import Site
 
 if TYPE_CHECKING:
@@ -119,14 +121,14 @@ def arguments(site: Site) -> Arguments:
     return per_document
 
 
-def graphql_core_call(site: Site, resolve: Any) -> Call:
+def graphql_core_call(site: Site, resolve: Any) -> tuple[Call, bool]:
     """Executor.execute_field's call: resolve(source, info, **args)."""
     get_arguments = arguments(site)
 
     def call(run: Run, source: Any, info: Any) -> Any:
         return resolve(source, info, **get_arguments(run))
 
-    return call
+    return call, True
 
 
 async def _raising(error: Exception) -> Any:
@@ -141,9 +143,10 @@ def _plain(type_: Any) -> bool:
     return type_ in PLAIN_ARGUMENT_TYPES
 
 
-def strawberry_call(site: Site, schema: Schema) -> Call | None:
-    """The strawberry resolver called without its generic wrapper, or None when the
-    field needs the wrapper (extensions, exception handlers, custom field classes)."""
+def strawberry_call(site: Site, schema: Schema) -> tuple[Call, bool] | None:
+    """The strawberry resolver called without its generic wrapper, and whether the call
+    reads graphql-core's resolve info; None when the field needs the wrapper (extensions,
+    exception handlers, custom field classes)."""
     field = site.field_def.extensions.get("strawberry-definition")
     if not isinstance(field, StrawberryField) or field.extensions or field.is_subscription:
         return None
@@ -171,6 +174,20 @@ def strawberry_call(site: Site, schema: Schema) -> Call | None:
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
     is_async = field.is_async
     get_arguments = arguments(site)
+    if all(plain for *_, plain in specs) and (
+        info_name is None
+        or (
+            getattr(info_class, "context", None) is Info.context
+            and reads_only_context(function, info_name)
+        )
+    ):
+        # Nothing the resolver reads needs this field's info: strawberry's Info is
+        # replaced by the request's ContextInfo, and no resolve info is built.
+        leading = None if with_self else _leading(function, injected, info_name)
+        plain_specs = [(name, python_name) for name, python_name, *_ in specs]
+        return _context_call(
+            function, get_arguments, plain_specs, leading, injected, info_name, with_self
+        )
 
     def convert(values: dict[str, Any], strawberry_info: Any) -> dict[str, Any]:
         kwargs: dict[str, Any] = {}
@@ -208,14 +225,87 @@ def strawberry_call(site: Site, schema: Schema) -> Call | None:
             return function(source, **kwargs)
         return function(**kwargs)
 
-    return call
+    return call, True
 
 
-def raw_input_call(site: Site, function: Callable[[Any, dict[str, Any]], Any]) -> Call:
+class ContextInfo:
+    """What a resolver that only reads `info.context` gets: one per request."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+
+def _leading(function: Any, injected: list[str], info_name: str | None) -> list[str] | None:
+    """The resolver's parameters that take the source or the info, when they are its
+    first positional parameters (so both can be passed by position)."""
+    wanted = [*injected, *([info_name] if info_name is not None else [])]
+    code = getattr(function, "__code__", None)
+    if code is None or hasattr(function, "__wrapped__") or len(set(wanted)) != len(wanted):
+        return None
+    positional = list(code.co_varnames[: code.co_argcount])
+    if set(positional[: len(wanted)]) != set(wanted):
+        return None
+    return positional[: len(wanted)]
+
+
+def _context_call(
+    function: Any,
+    get_arguments: Arguments,
+    specs: list[tuple[str, str]],
+    leading: list[str] | None,
+    injected: list[str],
+    info_name: str | None,
+    with_self: bool,
+) -> tuple[Call, bool]:
+    """A call whose resolver gets the source, the request's ContextInfo and plain
+    arguments: by position when its signature allows, by name otherwise."""
+
+    # The coerced values are one dict per document (literals) or per request (variables),
+    # so their keyword form is made once for each; callers only unpack it.
+    last: list[Any] = [None, None]
+
+    def keywords(run: Run) -> dict[str, Any]:
+        values = get_arguments(run)
+        if values is last[0]:
+            found: dict[str, Any] = last[1]
+            return found
+        found = {python_name: values[name] for name, python_name in specs if name in values}
+        last[0], last[1] = values, found
+        return found
+
+    if leading == [*injected, info_name] and len(injected) == 1 and info_name is not None:
+        if not specs:
+
+            def source_info(run: Run, source: Any, info: Any) -> Any:
+                return function(source, run.context_info)
+
+            return source_info, False
+
+        def source_info_arguments(run: Run, source: Any, info: Any) -> Any:
+            return function(source, run.context_info, **keywords(run))
+
+        return source_info_arguments, False
+
+    def by_name(run: Run, source: Any, info: Any) -> Any:
+        kwargs = dict(keywords(run))  # a copy: the memoized dict is shared
+        for name in injected:
+            kwargs[name] = source
+        if info_name is not None:
+            kwargs[info_name] = run.context_info
+        if with_self:
+            return function(source, **kwargs)
+        return function(**kwargs)
+
+    return by_name, False
+
+
+def raw_input_call(site: Site, function: Callable[[Any, dict[str, Any]], Any]) -> tuple[Call, bool]:
     """A hot mutation that builds its domain commands from the coerced arguments."""
     get_arguments = arguments(site)
 
     def call(run: Run, source: Any, info: Any) -> Any:
         return function(run.context_value, get_arguments(run))
 
-    return call
+    return call, False

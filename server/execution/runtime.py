@@ -25,6 +25,8 @@ from graphql import GraphQLError, located_error
 from graphql.execution.executor import invalid_return_type_error
 from graphql.pyutils import Path, Undefined, gather_with_cancel, inspect, is_iterable
 
+from server.execution.info_use import is_type_of_ignores_info
+
 if TYPE_CHECKING:
     from graphql import FieldNode, GraphQLObjectType, GraphQLOutputType
     from graphql.execution.collect_fields import FieldDetailsList
@@ -315,47 +317,71 @@ def graphql_core_completion(site: Site, return_type: Any) -> Completer:
     return complete
 
 
-def non_null_object_type(plan: Callable[[], ObjectPlan], site: Site, return_type: Any) -> Completer:
+def non_null_object_type(plan: ObjectPlan, site: Site, return_type: Any) -> Completer:
     """non_null(object_type(...)) in one step: the listing's edges, nodes and variants."""
     is_type_of = return_type.is_type_of
+    ignores_info = is_type_of is not None and is_type_of_ignores_info(is_type_of)
     message = site.null_message
+    fields = plan.fields
+
+    if is_type_of is None:
+
+        def complete_unchecked(run: Run, value: Any, path: Path, info: Any) -> Any:
+            if isinstance(value, Exception):
+                raise value
+            if value is None or value is Undefined:
+                raise TypeError(message)
+            return execute_fields(run, fields, value, path)
+
+        return complete_unchecked
 
     def complete(run: Run, value: Any, path: Path, info: Any) -> Any:
         if isinstance(value, Exception):
             raise value
         if value is None or value is Undefined:
             raise TypeError(message)
-        if is_type_of is not None:
-            if info is None:
-                info = site.info(run, path)
-            matches = is_type_of(value, info)
-            if type(matches) is not bool and run.is_awaitable(matches):
-                return _check_type_later(run, plan(), site, matches, value, path)
-            if not matches:
-                raise invalid_return_type_error(return_type, value, site.field_details)
-        return execute_fields(run, plan().fields, value, path)
+        if info is None and not ignores_info:
+            info = site.info(run, path)
+        matches = is_type_of(value, info)
+        if type(matches) is not bool and run.is_awaitable(matches):
+            return _check_type_later(run, plan, site, matches, value, path)
+        if not matches:
+            raise invalid_return_type_error(return_type, value, site.field_details)
+        return execute_fields(run, fields, value, path)
 
     return complete
 
 
-def object_type(plan: Callable[[], ObjectPlan], site: Site, return_type: Any) -> Completer:
+def object_type(plan: ObjectPlan, site: Site, return_type: Any) -> Completer:
     """complete_value + complete_object_value for an object type."""
     is_type_of = return_type.is_type_of
+    ignores_info = is_type_of is not None and is_type_of_ignores_info(is_type_of)
+    fields = plan.fields
+
+    if is_type_of is None:
+
+        def complete_unchecked(run: Run, value: Any, path: Path, info: Any) -> Any:
+            if isinstance(value, Exception):
+                raise value
+            if value is None or value is Undefined:
+                return None
+            return execute_fields(run, fields, value, path)
+
+        return complete_unchecked
 
     def complete(run: Run, value: Any, path: Path, info: Any) -> Any:
         if isinstance(value, Exception):
             raise value
         if value is None or value is Undefined:
             return None
-        if is_type_of is not None:
-            if info is None:
-                info = site.info(run, path)
-            matches = is_type_of(value, info)
-            if run.is_awaitable(matches):
-                return _check_type_later(run, plan(), site, matches, value, path)
-            if not matches:
-                raise invalid_return_type_error(return_type, value, site.field_details)
-        return execute_fields(run, plan().fields, value, path)
+        if info is None and not ignores_info:
+            info = site.info(run, path)
+        matches = is_type_of(value, info)
+        if type(matches) is not bool and run.is_awaitable(matches):
+            return _check_type_later(run, plan, site, matches, value, path)
+        if not matches:
+            raise invalid_return_type_error(return_type, value, site.field_details)
+        return execute_fields(run, fields, value, path)
 
     return complete
 
