@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.inventory.ingest import PositionState
 from domain.inventory.model import InventoryView
 from domain.locations.model import LocationKind
+from persistence import direct
 from persistence.batch import chunks, insert_rows
 from persistence.database import Database, one_of_param
 from persistence.repositories.inventory import LOCK_CHUNK
@@ -76,7 +77,9 @@ class SqlChannelAtpRepository:
         single writer.)
         """
         query = _VIEWS if self.db.is_sqlite else _VIEWS_SHARED
-        return [(view_from_row(row), row.channel_code) for row in await self.conn.execute(query)]
+        return [
+            (view_from_row(row), row.channel_code) for row in await direct.rows(self.conn, query)
+        ]
 
     async def upsert_view(self, view: InventoryView, now: datetime) -> InventoryView:
         values = {
@@ -113,7 +116,7 @@ class SqlChannelAtpRepository:
                 for (ch, v), d in chunk
             ]
             stmt, params = insert_rows(self.db, channel_atp, rows)
-            for row in await self.conn.execute(_add_deltas(stmt), params):
+            for row in await direct.rows(self.conn, _add_deltas(stmt), params):
                 result[(row.channel_id, row.variant_id)] = (row.raw_total, row.available)
         return result
 
@@ -133,7 +136,8 @@ class SqlChannelAtpRepository:
             for ch, v in sorted(values)
         ]
         stmt, params = insert_rows(self.db, channel_atp, rows)
-        await self.conn.execute(_set_available(stmt), params)
+        if await direct.execute(self.conn, _set_available(stmt), params) is None:
+            await self.conn.execute(_set_available(stmt), params)
 
     async def published(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
         c = channel_atp.c
@@ -157,7 +161,7 @@ class SqlChannelAtpRepository:
         kits: dict[int, tuple[str, list[tuple[int, int]]]] = {}
         query = _kits_query(self.db.is_sqlite)
         for chunk in chunks(sorted(set(component_ids))):
-            for row in await self.conn.execute(query, {"component_ids": list(chunk)}):
+            for row in await direct.rows(self.conn, query, {"component_ids": list(chunk)}):
                 _, parts = kits.setdefault(row.kit_id, (row.sku, []))
                 if (row.component_id, row.quantity) not in parts:
                     parts.append((row.component_id, row.quantity))

@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.locations.model import CreateLocation, Location
-from persistence import mappers
+from persistence import direct, mappers
 from persistence.clock import utcnow
 from persistence.database import Database
 from persistence.tables import locations
@@ -44,7 +44,7 @@ class SqlLocationRepository:
         cache = self.db.locations if self.db is not None else None
         if cache is None:
             return [mappers.location(row) for row in await self.conn.execute(_ALL)]
-        count, last, created = (await self.conn.execute(_VERSION)).one()
+        count, last, created = (await direct.rows(self.conn, _VERSION))[0]
         version = (int(count), int(last or 0), created)
         kept = cache.get(version, time.monotonic())
         if kept is not None:

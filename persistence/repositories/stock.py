@@ -20,6 +20,7 @@ from domain.inventory.ingest import PositionKey, PositionState
 from domain.inventory.model import InventoryView
 from domain.orders.plan import IncomingStock
 from domain.orders.ports import Hold, PositionDelta
+from persistence import direct
 from persistence.batch import pg_columns, row_parameters, unnest
 from persistence.clock import aware
 from persistence.database import Database, one_of_param
@@ -54,8 +55,8 @@ class SqlStockRepository:
         self.db = db
 
     async def view(self, channel_id: int) -> InventoryView | None:
-        row = (await self.conn.execute(_VIEW, {"channel_id": channel_id})).first()
-        return view_from_row(row) if row is not None else None
+        found = await direct.rows(self.conn, _VIEW, {"channel_id": channel_id})
+        return view_from_row(found[0]) if found else None
 
     async def positions(
         self,
@@ -81,6 +82,9 @@ class SqlStockRepository:
             query = _positions_select(where, lock)
         else:
             query = _positions_query(self.db.is_sqlite, lock)
+            found = await direct.execute(self.conn, query, params)
+            if found is not None:
+                return {(r[0], r[1]): PositionState(*r[2:]) for r in found}
         return {
             (v, loc): PositionState(*quantities)
             for v, loc, *quantities in await self.conn.execute(query, params)
@@ -129,7 +133,9 @@ class SqlStockRepository:
             return
         names, varying, params = row_parameters(values)
         params["now_one"] = now
-        await self.conn.execute(_adjust_statement(names, varying), params)
+        stmt = _adjust_statement(names, varying)
+        if await direct.execute(self.conn, stmt, params) is None:
+            await self.conn.execute(stmt, params)
 
     # ------------------------------------------------------------------ holds
 
