@@ -24,7 +24,11 @@ from persistence import direct
 from persistence.batch import pg_columns, row_parameters, unnest
 from persistence.clock import aware
 from persistence.database import Database, one_of_param
-from persistence.repositories.channel_atp import view_from_row
+from persistence.repositories.channel_atp import (
+    VIEWS_SHARED,
+    SqlChannelAtpRepository,
+    view_from_row,
+)
 from persistence.tables import (
     POSITION_QUANTITIES,
     backorders,
@@ -50,9 +54,12 @@ def _hold(row: Any) -> Hold:
 
 
 class SqlStockRepository:
-    def __init__(self, conn: AsyncConnection, db: Database) -> None:
+    def __init__(
+        self, conn: AsyncConnection, db: Database, atp: SqlChannelAtpRepository | None = None
+    ) -> None:
         self.conn = conn
         self.db = db
+        self.atp = atp  # told the views share-locked with the deltas (adjust)
 
     async def view(self, channel_id: int) -> InventoryView | None:
         found = await direct.rows(self.conn, _VIEW, {"channel_id": channel_id})
@@ -131,11 +138,15 @@ class SqlStockRepository:
             ]
             await self.conn.execute(stmt, params)
             return
+        if self.atp is not None:
+            arrays = [[r[name] for r in values] for name in _DELTA_COLUMNS]
+            views = await direct.fetch(self.conn, _adjust_and_share_views(), *arrays, now)
+            if views is not None:
+                self.atp.share_locked_views([direct.Row(r) for r in views])
+                return
         names, varying, params = row_parameters(values)
         params["now_one"] = now
-        stmt = _adjust_statement(names, varying)
-        if await direct.execute(self.conn, stmt, params) is None:
-            await self.conn.execute(stmt, params)
+        await self.conn.execute(_adjust_statement(names, varying), params)
 
     # ------------------------------------------------------------------ holds
 
@@ -288,6 +299,25 @@ class SqlStockRepository:
                     else func.greatest(_fc.assigned - n, 0)
                 )
             )
+
+
+_DELTA_COLUMNS = ("variant_id", "location_id", "allocated", "reserved", "on_hand")
+
+
+@cache
+def _adjust_and_share_views() -> str:
+    """PostgreSQL: add the deltas and, in the same round trip, share-lock and read the
+    channel views, which `publish_changes` does next (channel_atp.views): the positions are
+    locked already, so the view lock is taken where it was, after them."""
+    return (
+        "WITH adjusted AS (UPDATE inventory_positions AS p SET "
+        "allocated = p.allocated + d.allocated, reserved = p.reserved + d.reserved, "
+        "on_hand = p.on_hand + d.on_hand, updated_at = $6 "
+        "FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[]) "
+        "AS d(variant_id, location_id, allocated, reserved, on_hand) "
+        "WHERE p.variant_id = d.variant_id AND p.location_id = d.location_id) "
+        + direct.compiled(VIEWS_SHARED).sql
+    )
 
 
 @cache
