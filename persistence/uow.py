@@ -72,7 +72,7 @@ class SqlUnitOfWork:
         self.idempotency = SqlIdempotencyStore(conn, self.db)
         self.carts = SqlCartRepository(conn, self.db)
         self.orders = SqlOrderRepository(conn, self.db)
-        self.stock = SqlStockRepository(conn, self.db, self.channel_atp)
+        self.stock = SqlStockRepository(conn, self.db, self.channel_atp, self.locations)
         self.channel_settings = SqlChannelSettingsRepository(conn, self.db)
         self.customers = SqlCustomerRepository(conn, self.db)
         self.ledger = SqlLedgerRepository(conn)

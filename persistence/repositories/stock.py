@@ -13,7 +13,18 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.inventory.ingest import PositionKey, PositionState
@@ -29,6 +40,7 @@ from persistence.repositories.channel_atp import (
     SqlChannelAtpRepository,
     view_from_row,
 )
+from persistence.repositories.locations import VERSION_COLUMNS, SqlLocationRepository
 from persistence.tables import (
     POSITION_QUANTITIES,
     backorders,
@@ -44,6 +56,13 @@ _pos = inventory_positions.c
 _r = reservations.c
 _fc = fulfillment_counters.c
 _VIEW = select(inventory_views).where(inventory_views.c.channel_id == bindparam("channel_id"))
+# PostgreSQL: with the locations' version, which a use case reading the view checks next
+# (channel_scope: locations.all()): one round trip.
+_VIEW_AND_LOCATIONS = (
+    select(inventory_views, VERSION_COLUMNS)
+    .select_from(inventory_views.join(VERSION_COLUMNS, true()))
+    .where(inventory_views.c.channel_id == bindparam("channel_id"))
+)
 _AVAILABLE = _pos.on_hand - _pos.allocated - _pos.reserved - _pos.safety_stock - _pos.unsellable
 
 
@@ -55,14 +74,27 @@ def _hold(row: Any) -> Hold:
 
 class SqlStockRepository:
     def __init__(
-        self, conn: AsyncConnection, db: Database, atp: SqlChannelAtpRepository | None = None
+        self,
+        conn: AsyncConnection,
+        db: Database,
+        atp: SqlChannelAtpRepository | None = None,
+        locations: SqlLocationRepository | None = None,
     ) -> None:
         self.conn = conn
         self.db = db
         self.atp = atp  # told the views share-locked with the deltas (adjust)
+        self.locations = locations  # told the locations' version read with a view
 
     async def view(self, channel_id: int) -> InventoryView | None:
-        found = await direct.rows(self.conn, _VIEW, {"channel_id": channel_id})
+        if self.locations is not None and not self.db.is_sqlite:
+            found = await direct.rows(self.conn, _VIEW_AND_LOCATIONS, {"channel_id": channel_id})
+            if found:
+                row = found[0]
+                self.locations.version_read(
+                    row.locations_count, row.locations_last_id, row.locations_created_at
+                )
+        else:
+            found = await direct.rows(self.conn, _VIEW, {"channel_id": channel_id})
         return view_from_row(found[0]) if found else None
 
     async def positions(
