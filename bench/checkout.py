@@ -52,7 +52,8 @@ from bench.common import (
 )
 from bench.loadgen import LoadResult, _read_response, post_request
 
-DATABASE = "orchestra_bench_checkout"
+# BENCH_DATABASE and BENCH_PORT keep parallel runs on a shared machine apart.
+DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_checkout")
 SKUS = 2_000
 LOCATIONS = 100
 STOCKED_AT = 15
@@ -306,7 +307,7 @@ async def oversold(database_url: str) -> list[tuple[Any, ...]]:
         await conn.close()
 
 
-def postgres_cpu(database: str) -> float:
+def postgres_cpu(database: str, exclude: frozenset[int] | set[int] = frozenset()) -> float:
     """CPU seconds used so far by the PostgreSQL backends serving `database`, found by their
     process titles (`postgres: ... <user> <database> <client> ...`): no connection needed
     on a server whose connection slots are all taken. A backend that exits during a phase
@@ -314,7 +315,7 @@ def postgres_cpu(database: str) -> float:
     total = 0.0
     ticks = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+        if not entry.isdigit() or int(entry) in exclude:
             continue
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
@@ -358,7 +359,7 @@ def main() -> None:
     parser.add_argument("--carts", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8797)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8797")))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     url = fresh_database(DATABASE)

@@ -43,18 +43,21 @@ from bench.checkout import (
     PARIS,
     cart_lines,
     load,
+    postgres_cpu,
 )
 from bench.common import admin_token, asyncpg_dsn, drop_database, fresh_database, orchestra
 from bench.cpu_profile import by_layer, call
 
-DATABASE = "orchestra_bench_checkout_profile"
+DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_checkout_profile")
 
 
-async def sample_waits(url: str, every: float = 0.02) -> Counter[str]:
+async def sample_waits(url: str, sampler: asyncio.Future[int], every: float = 0.02) -> Counter[str]:
     """What the database's sessions are doing, sampled every `every` seconds until
-    cancelled: (state, wait event, statement) per busy backend of this database."""
+    cancelled: (state, wait event, statement) per busy backend of this database.
+    `sampler` gets this session's backend pid (its CPU is not the checkouts')."""
     seen: Counter[str] = Counter()
     conn = await asyncpg.connect(asyncpg_dsn(url))
+    sampler.set_result(conn.get_server_pid())
     try:
         while True:
             rows = await conn.fetch(
@@ -163,14 +166,18 @@ async def run(
             await one(*measured.pop())
 
     event.listen(engine, "before_cursor_execute", record)
-    sampling = asyncio.create_task(sample_waits(url))
+    sampler: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    sampling = asyncio.create_task(sample_waits(url, sampler))
+    sampler_pid = await sampler
     profiler = cProfile.Profile()
+    postgres = postgres_cpu(DATABASE, exclude={sampler_pid})
     begun, cpu = time.perf_counter(), time.process_time()
     if profile:
         profiler.enable()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     profiler.disable()
     elapsed, cpu = time.perf_counter() - begun, time.process_time() - cpu
+    postgres = postgres_cpu(DATABASE, exclude={sampler_pid}) - postgres
     event.remove(engine, "before_cursor_execute", record)
     sampling.cancel()
     waits = await sampling
@@ -180,6 +187,7 @@ async def run(
     return {
         "elapsed": elapsed,
         "cpu": cpu,
+        "postgres": postgres,
         "statements": statements,
         "outcomes": outcomes,
         "waits": waits,
@@ -226,7 +234,9 @@ def main() -> None:
         f"{args.workload}: {n} requests, {args.concurrency} at a time, "
         f"{result['elapsed']:.2f}s wall ({result['elapsed'] / n * 1000:.2f} ms/request), "
         f"{result['cpu'] / n * 1000:.2f} ms CPU/request in this process"
-        f"{' (under cProfile)' if not args.time_only else ''}; outcomes {dict(result['outcomes'])}\n"
+        f"{' (under cProfile)' if not args.time_only else ''}, "
+        f"{result['postgres'] / n * 1000:.2f} ms in PostgreSQL; "
+        f"outcomes {dict(result['outcomes'])}\n"
     )
     shapes = Counter(_shape(s) for s in result["statements"])
     report.write(f"SQL statements per request: {len(result['statements']) / n:.1f}\n")

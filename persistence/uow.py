@@ -76,11 +76,11 @@ class SqlUnitOfWork:
         self.locations = SqlLocationRepository(conn, self.db)
         self.tokens = SqlTokenRepository(conn)
         self.inventory = SqlInventoryRepository(conn, self.db)
-        self.channel_atp = SqlChannelAtpRepository(conn, self.db)
+        self.channel_atp = SqlChannelAtpRepository(conn, self.db, defer=True)
         self.idempotency = SqlIdempotencyStore(conn, self.db)
         self.carts = SqlCartRepository(conn, self.db)
         self.orders = SqlOrderRepository(conn, self.db)
-        self.stock = SqlStockRepository(conn, self.db)
+        self.stock = SqlStockRepository(conn, self.db, self.channel_atp, self.locations)
         self.channel_settings = SqlChannelSettingsRepository(conn, self.db)
         self.customers = SqlCustomerRepository(conn, self.db)
         self.ledger = SqlLedgerRepository(conn)
@@ -96,7 +96,8 @@ class SqlUnitOfWork:
             raise RuntimeError(
                 f"idempotency keys claimed but not completed: {self.idempotency.unfinished}"
             )
-        self._published += await write_events(conn, self.events.take())
+        published = self.channel_atp.take_unpublished()
+        self._published += await write_events(conn, self.events.take(), published)
         await conn.commit()
 
     async def __aexit__(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.orders.cart import Cart, CartLine
 from domain.orders.lifecycle import FulfillmentMethod
+from persistence import direct
 from persistence.batch import insert_rows
 from persistence.clock import aware
 from persistence.database import Database
@@ -30,7 +31,7 @@ class SqlCartRepository:
     async def get(self, cart_id: str, *, for_update: bool = False) -> Cart | None:
         """The cart and its lines in one statement (a cart row per line)."""
         query = _cart_query(for_update and not self.db.is_sqlite)
-        found = list(await self.conn.execute(query, {"cart_id": cart_id}))
+        found = await direct.rows(self.conn, query, {"cart_id": cart_id})
         if not found:
             return None
         row = found[0]
@@ -75,7 +76,9 @@ class SqlCartRepository:
 
     async def save(self, cart: Cart, now: datetime) -> None:
         # SET follows the parameters' keys (the cart's columns): one statement, built once.
-        await self.conn.execute(_SAVE, {"k_id": cart.id, **_fields(cart, now)})
+        params = {"k_id": cart.id, **_fields(cart, now)}
+        if await direct.execute(self.conn, _SAVE, params, column_keys=True) is None:
+            await self.conn.execute(_SAVE, params)
         if self._lines.get(cart.id) != cart.lines:
             await self.conn.execute(delete(cart_lines).where(cart_lines.c.cart_id == cart.id))
             await self._write_lines(cart)

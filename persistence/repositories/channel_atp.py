@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.inventory.ingest import PositionState
 from domain.inventory.model import InventoryView
 from domain.locations.model import LocationKind
+from persistence import direct
 from persistence.batch import chunks, insert_rows
 from persistence.database import Database, one_of_param
 from persistence.repositories.inventory import LOCK_CHUNK
@@ -31,7 +32,46 @@ _pos = inventory_positions.c
 _VIEWS = select(inventory_views, channels.c.code.label("channel_code")).join(
     channels, channels.c.id == inventory_views.c.channel_id
 )
-_VIEWS_SHARED = _VIEWS.with_for_update(read=True, of=inventory_views)
+VIEWS_SHARED = _VIEWS.with_for_update(read=True, of=inventory_views)
+
+# PostgreSQL: the deltas added and, in the same round trip, the kits using any of the
+# changed variants with all their parts (`publish_changes` asks for them next; almost
+# always none). Rows of the two shapes are told apart by `kit`.
+_ADD_DELTAS_PG = """
+WITH added AS (
+  INSERT INTO channel_atp (channel_id, variant_id, raw_total, raw_ship, raw_pickup, available)
+  SELECT d.channel_id, d.variant_id, d.raw_total, d.raw_ship, d.raw_pickup, 0
+  FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
+    AS d(channel_id, variant_id, raw_total, raw_ship, raw_pickup)
+  ON CONFLICT (channel_id, variant_id) DO UPDATE SET
+    raw_total = channel_atp.raw_total + excluded.raw_total,
+    raw_ship = channel_atp.raw_ship + excluded.raw_ship,
+    raw_pickup = channel_atp.raw_pickup + excluded.raw_pickup
+  RETURNING channel_id, variant_id, raw_total, available)
+SELECT false AS kit, channel_id::bigint AS a, variant_id AS b, raw_total AS c,
+       available AS d, NULL::text AS sku
+FROM added
+UNION ALL
+SELECT true, k.kit_id, k.component_id, k.quantity::bigint, NULL::bigint, v.sku
+FROM kit_components k JOIN variants v ON v.id = k.kit_id
+WHERE k.kit_id IN (SELECT kit_id FROM kit_components WHERE component_id = ANY($2::bigint[]))"""
+
+
+# PostgreSQL: published values written (kits have no raw sums: their row is created here
+# when missing). Parameters $1-$3 (channel, variant, value arrays), or from `first` on when
+# it is a CTE of another statement (persistence/outbox.py sends it with the events).
+def set_available_pg(first: int = 1) -> str:
+    ch, v, value = (f"${first + i}" for i in range(3))
+    return (
+        "INSERT INTO channel_atp (channel_id, variant_id, raw_total, raw_ship, raw_pickup, "
+        f"available) SELECT c, v, 0, 0, 0, a FROM unnest({ch}::int[], {v}::bigint[], "
+        f"{value}::bigint[]) AS x(c, v, a) "
+        "ON CONFLICT (channel_id, variant_id) DO UPDATE SET available = excluded.available"
+    )
+
+
+Kits = dict[int, tuple[str, list[tuple[int, int]]]]
+Published = tuple[list[int], list[int], list[int]]  # channel ids, variant ids, values
 
 
 @cache
@@ -62,9 +102,19 @@ def view_from_row(row: Any) -> InventoryView:
 
 
 class SqlChannelAtpRepository:
-    def __init__(self, conn: AsyncConnection, db: Database) -> None:
+    def __init__(self, conn: AsyncConnection, db: Database, *, defer: bool = False) -> None:
         self.conn = conn
         self.db = db
+        # `defer` (a unit of work that calls `take_unpublished` at commit, on PostgreSQL):
+        # published values are written with the outbox rows at commit, the events that
+        # announce them, one round trip fewer; any read of channel_atp before writes them.
+        self._defer = defer and not db.is_sqlite
+        self._unpublished: dict[tuple[int, int], int] = {}
+        # Read under this transaction's share lock, so they hold until it ends.
+        self._views: list[tuple[InventoryView, str]] | None = None
+        # The kits of the variants the last `add_atp_deltas` moved (PostgreSQL reads them
+        # with the deltas): (those variants, the kits using any of them).
+        self._kits: tuple[frozenset[int], Kits] | None = None
 
     async def views(self) -> list[tuple[InventoryView, str]]:
         """Every view, share-locked on PostgreSQL until this unit of work ends.
@@ -75,8 +125,21 @@ class SqlChannelAtpRepository:
         to the upsert's fresh sums: the stored sums never miss a change. (SQLite has a
         single writer.)
         """
-        query = _VIEWS if self.db.is_sqlite else _VIEWS_SHARED
-        return [(view_from_row(row), row.channel_code) for row in await self.conn.execute(query)]
+        if self._views is not None:
+            return list(self._views)
+        query = _VIEWS if self.db.is_sqlite else VIEWS_SHARED
+        found = [
+            (view_from_row(row), row.channel_code) for row in await direct.rows(self.conn, query)
+        ]
+        if not self.db.is_sqlite:
+            self._views = found
+        return list(found)
+
+    def share_locked_views(self, rows: Sequence[Any]) -> None:
+        """Views read with `VIEWS_SHARED`'s columns under its share lock by another
+        statement of this transaction (stock.adjust sends it with the position deltas):
+        `views` answers from them."""
+        self._views = [(view_from_row(row), row.channel_code) for row in rows]
 
     async def upsert_view(self, view: InventoryView, now: datetime) -> InventoryView:
         values = {
@@ -94,11 +157,16 @@ class SqlChannelAtpRepository:
         stmt = stmt.on_conflict_do_update(
             index_elements=[inventory_views.c.channel_id], set_=values
         ).returning(inventory_views)
+        self._views = None  # this one changed
         return view_from_row((await self.conn.execute(stmt)).one())
 
     async def add_atp_deltas(
         self, deltas: Mapping[tuple[int, int], tuple[int, int, int]]
     ) -> dict[tuple[int, int], tuple[int, int]]:
+        self._kits = None
+        await self._write_unpublished()
+        if not self.db.is_sqlite:
+            return await self._add_atp_deltas_pg(deltas)
         result: dict[tuple[int, int], tuple[int, int]] = {}
         for chunk in chunks(sorted(deltas.items()), LOCK_CHUNK):
             rows = [
@@ -113,13 +181,82 @@ class SqlChannelAtpRepository:
                 for (ch, v), d in chunk
             ]
             stmt, params = insert_rows(self.db, channel_atp, rows)
-            for row in await self.conn.execute(_add_deltas(stmt), params):
+            for row in await direct.rows(self.conn, _add_deltas(stmt), params):
                 result[(row.channel_id, row.variant_id)] = (row.raw_total, row.available)
         return result
+
+    async def _add_atp_deltas_pg(
+        self, deltas: Mapping[tuple[int, int], tuple[int, int, int]]
+    ) -> dict[tuple[int, int], tuple[int, int]]:
+        result: dict[tuple[int, int], tuple[int, int]] = {}
+        covered: set[int] = set()
+        kits: Kits = {}
+        read_kits = True
+        for chunk in chunks(sorted(deltas.items()), LOCK_CHUNK):
+            arrays: tuple[list[int], ...] = ([], [], [], [], [])
+            for (ch, v), d in chunk:
+                for array, value in zip(arrays, (ch, v, *d), strict=True):
+                    array.append(value)
+            rows = await direct.fetch(self.conn, _ADD_DELTAS_PG, *arrays)
+            if rows is None:  # outside a transaction: SQLAlchemy, as on SQLite
+                rows = await self._add_deltas_sqlalchemy(dict(chunk))
+                read_kits = False
+            covered.update(arrays[1])
+            for row in rows:
+                if not row[0]:
+                    result[(row[1], row[2])] = (row[3], row[4])
+                    continue
+                _, parts = kits.setdefault(row[1], (row[5], []))
+                if (row[2], row[3]) not in parts:
+                    parts.append((row[2], row[3]))
+        self._kits = (frozenset(covered), kits) if read_kits else None
+        return result
+
+    async def _add_deltas_sqlalchemy(
+        self, deltas: Mapping[tuple[int, int], tuple[int, int, int]]
+    ) -> list[tuple[Any, ...]]:
+        """`_ADD_DELTAS_PG`'s rows through SQLAlchemy (the deltas' rows only: no kits
+        known, `kits_containing` reads them)."""
+        rows = [
+            {
+                "channel_id": ch,
+                "variant_id": v,
+                "raw_total": d[0],
+                "raw_ship": d[1],
+                "raw_pickup": d[2],
+                "available": 0,
+            }
+            for (ch, v), d in deltas.items()
+        ]
+        stmt, params = insert_rows(self.db, channel_atp, rows)
+        return [
+            (False, row.channel_id, row.variant_id, row.raw_total, row.available, None)
+            for row in await self.conn.execute(_add_deltas(stmt), params)
+        ]
+
+    def take_unpublished(self) -> Published | None:
+        """The published values `set_published` kept for the commit (and forgets them)."""
+        if not self._unpublished:
+            return None
+        keys = sorted(self._unpublished)
+        taken = ([ch for ch, _ in keys], [v for _, v in keys], [self._unpublished[k] for k in keys])
+        self._unpublished = {}
+        return taken
+
+    async def _write_unpublished(self) -> None:
+        if self._unpublished:
+            values, self._unpublished = self._unpublished, {}
+            await self._set_published(values)
 
     async def set_published(self, values: Mapping[tuple[int, int], int]) -> None:
         if not values:
             return
+        if self._defer:
+            self._unpublished.update(values)
+            return
+        await self._set_published(values)
+
+    async def _set_published(self, values: Mapping[tuple[int, int], int]) -> None:
         # Kits have no raw sums of their own: their row is created here when missing.
         rows = [
             {
@@ -133,9 +270,11 @@ class SqlChannelAtpRepository:
             for ch, v in sorted(values)
         ]
         stmt, params = insert_rows(self.db, channel_atp, rows)
-        await self.conn.execute(_set_available(stmt), params)
+        if await direct.execute(self.conn, _set_available(stmt), params) is None:
+            await self.conn.execute(_set_available(stmt), params)
 
     async def published(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+        await self._write_unpublished()
         c = channel_atp.c
         wanted = set(keys)
         channel_ids = sorted({ch for ch, _ in wanted})
@@ -154,10 +293,17 @@ class SqlChannelAtpRepository:
     async def kits_containing(
         self, component_ids: Iterable[int]
     ) -> dict[int, tuple[str, list[tuple[int, int]]]]:
-        kits: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+        wanted = set(component_ids)
+        if self._kits is not None and wanted <= self._kits[0]:
+            return {
+                kit_id: (sku, list(parts))
+                for kit_id, (sku, parts) in self._kits[1].items()
+                if any(component in wanted for component, _ in parts)
+            }
+        kits: Kits = {}
         query = _kits_query(self.db.is_sqlite)
-        for chunk in chunks(sorted(set(component_ids))):
-            for row in await self.conn.execute(query, {"component_ids": list(chunk)}):
+        for chunk in chunks(sorted(wanted)):
+            for row in await direct.rows(self.conn, query, {"component_ids": list(chunk)}):
                 _, parts = kits.setdefault(row.kit_id, (row.sku, []))
                 if (row.component_id, row.quantity) not in parts:
                     parts.append((row.component_id, row.quantity))
@@ -178,6 +324,7 @@ class SqlChannelAtpRepository:
         ]
 
     async def published_for_channel(self, channel_id: int) -> dict[int, int]:
+        await self._write_unpublished()
         c = channel_atp.c
         query = select(c.variant_id, c.available).where(c.channel_id == channel_id)
         return {row.variant_id: row.available for row in await self.conn.execute(query)}
@@ -192,6 +339,7 @@ class SqlChannelAtpRepository:
         raw: Mapping[int, tuple[int, int, int]],
         published: Mapping[int, int],
     ) -> None:
+        await self._write_unpublished()
         c = channel_atp.c
         await self.conn.execute(delete(channel_atp).where(c.channel_id == channel_id))
         rows = [

@@ -18,7 +18,7 @@ from domain.orders.ports import ChannelOrderSettings
 from domain.orders.settings import default_settings
 from domain.orders.sourcing_rules import SkuRule, SourcingConfig, SourcingStrategy
 from domain.orders.tax import TaxRule, TaxTable
-from persistence import mappers
+from persistence import direct, mappers
 from persistence.database import Database, one_of_param
 from persistence.tables import channel_order_settings, channels, prices, variants
 
@@ -49,9 +49,10 @@ class SqlChannelSettingsRepository:
         self.db = db
 
     async def settings(self, channel: str) -> ChannelOrderSettings | None:
-        row = (await self.conn.execute(_SETTINGS, {"channel": channel})).first()
-        if row is None:
+        found = await direct.rows(self.conn, _SETTINGS, {"channel": channel})
+        if not found:
             return None
+        row = found[0]
         if row.taxes is None:
             return default_settings(row.code, row.currency, row.id)
         return settings_from(row, row.code, row.currency, row.id)
@@ -85,7 +86,9 @@ class SqlChannelSettingsRepository:
         query = _sellable_query(self.db.is_sqlite)
         return {
             row.sku: (mappers.variant(row), Decimal(row.amount))
-            for row in await self.conn.execute(query, {"channel_id": channel_id, "skus": wanted})
+            for row in await direct.rows(
+                self.conn, query, {"channel_id": channel_id, "skus": wanted}
+            )
         }
 
 

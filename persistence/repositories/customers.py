@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.customers.model import Customer
 from domain.ids import new_id
+from persistence import direct
 from persistence.clock import aware
 from persistence.database import Database
 from persistence.tables import customers
@@ -67,9 +68,9 @@ class SqlCustomerRepository:
         yields, and the statement's snapshot (taken before) may not show the winner's row:
         the read after it, a new snapshot, does."""
         params = {"c_id": new_id(), "c_email": email, "c_name": name, "c_created_at": now}
-        row = (await self.conn.execute(_ENSURE_PG, params)).first()
-        if row is not None:
-            return customer_from(row)
+        rows = await direct.rows(self.conn, _ENSURE_PG, params)
+        if rows:
+            return customer_from(rows[0])
         found = await self.by_email(email)
         assert found is not None, "a conflicting customer row must exist"
         return found

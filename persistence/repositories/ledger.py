@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.ledger.accounts import Account
 from domain.ledger.model import JournalEntry, JournalLine, TrialBalance, TrialBalanceRow
 from domain.money import round_money
+from persistence import direct
 from persistence.clock import aware
 from persistence.tables import journal_entries, journal_lines
 
@@ -86,18 +87,16 @@ class SqlLedgerRepository:
             }
             for position, line in enumerate(entry.lines)
         ]
-        result = await self.conn.execute(
-            _APPEND,
-            {
-                "at": entry.at,
-                "event": entry.event,
-                "reference": entry.reference,
-                "memo": entry.memo,
-                "reverses": entry.reverses,
-                "lines": json.dumps(lines),
-            },
-        )
-        return entry.with_id(int(result.scalar_one()))
+        params = {
+            "at": entry.at,
+            "event": entry.event,
+            "reference": entry.reference,
+            "memo": entry.memo,
+            "reverses": entry.reverses,
+            "lines": json.dumps(lines),
+        }
+        found = await direct.rows(self.conn, _APPEND, params)
+        return entry.with_id(int(found[0][0]))
 
     async def trail(self, reference: str) -> list[JournalEntry]:
         rows = await self.conn.execute(

@@ -19,12 +19,18 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.locations.model import CreateLocation, Location
-from persistence import mappers
+from persistence import direct, mappers
 from persistence.clock import utcnow
 from persistence.database import Database
 from persistence.tables import locations
 
 _VERSION = select(func.count(), func.max(locations.c.id), func.max(locations.c.created_at))
+# The version as columns another statement can carry (stock.view sends it with the view).
+VERSION_COLUMNS = select(
+    func.count().label("locations_count"),
+    func.max(locations.c.id).label("locations_last_id"),
+    func.max(locations.c.created_at).label("locations_created_at"),
+).subquery("locations_version")
 _ALL = select(locations).order_by(locations.c.id)
 
 
@@ -32,6 +38,12 @@ class SqlLocationRepository:
     def __init__(self, conn: AsyncConnection, db: Database | None = None) -> None:
         self.conn = conn
         self.db = db
+        self._version: tuple[int, int, object] | None = None
+
+    def version_read(self, count: int, last_id: int | None, created: object) -> None:
+        """The version another statement of this unit of work just read (`VERSION_COLUMNS`):
+        the next `all()` checks its cache against it instead of reading it again."""
+        self._version = (int(count), int(last_id or 0), created)
 
     async def by_codes(self, codes: Iterable[str]) -> dict[str, Location]:
         wanted = list(set(codes))
@@ -44,8 +56,10 @@ class SqlLocationRepository:
         cache = self.db.locations if self.db is not None else None
         if cache is None:
             return [mappers.location(row) for row in await self.conn.execute(_ALL)]
-        count, last, created = (await self.conn.execute(_VERSION)).one()
-        version = (int(count), int(last or 0), created)
+        version, self._version = self._version, None
+        if version is None:
+            count, last, created = (await direct.rows(self.conn, _VERSION))[0]
+            version = (int(count), int(last or 0), created)
         kept = cache.get(version, time.monotonic())
         if kept is not None:
             return list(kept)
@@ -56,6 +70,7 @@ class SqlLocationRepository:
         return list(found)
 
     async def add(self, cmd: CreateLocation) -> Location:
+        self._version = None  # read before this one
         address = dataclasses.asdict(cmd.address) if cmd.address else None
         location_id = (
             await self.conn.execute(

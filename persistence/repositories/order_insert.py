@@ -20,6 +20,8 @@ from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from persistence import direct
+
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
@@ -67,4 +69,6 @@ async def insert_document(
         for name, (table, values) in rows.items()
         if values
     }
-    await conn.execute(_statement(present), {"doc": json.dumps(doc, default=_default)})
+    params = {"doc": json.dumps(doc, default=_default)}
+    if await direct.execute(conn, _statement(present), params) is None:
+        await conn.execute(_statement(present), params)

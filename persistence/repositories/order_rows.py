@@ -22,9 +22,17 @@ from domain.orders.model import (
 from domain.payments.model import Payment, PaymentTransaction, TransactionKind
 from persistence.clock import aware
 
+_ADDRESS_FIELDS = tuple(f.name for f in dataclasses.fields(Address) if f.name != "geo")
+
 
 def address_json(address: Address | None) -> dict[str, Any] | None:
-    return dataclasses.asdict(address) if address is not None else None
+    """`dataclasses.asdict(address)`, built directly (asdict deep-copies every field)."""
+    if address is None:
+        return None
+    data: dict[str, Any] = {name: getattr(address, name) for name in _ADDRESS_FIELDS}
+    geo = address.geo
+    data["geo"] = None if geo is None else {"latitude": geo.latitude, "longitude": geo.longitude}
+    return data
 
 
 def address_from(data: dict[str, Any] | None) -> Address | None:

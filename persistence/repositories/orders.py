@@ -22,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.orders.lifecycle import FulfillmentMethod, FulfillmentStatus
 from domain.orders.model import FulfillmentLine, Order
+from persistence import direct
 from persistence.batch import insert_rows
 from persistence.database import Database
+from persistence.reads import raw
 from persistence.repositories import order_rows as rows
 from persistence.repositories.order_insert import insert_document
 from persistence.tables import (
@@ -62,18 +64,35 @@ def _snapshot(order: Order) -> _Loaded:
     return _Loaded(
         row=rows.mutable_order_fields(order),
         status=order.status.value,
-        lines={line.id: dataclasses.astuple(line) for line in order.lines},
-        fulfillments={
-            f.id: dataclasses.astuple(dataclasses.replace(f, lines=[])) for f in order.fulfillments
-        },
+        lines={line.id: _state(line) for line in order.lines},
+        fulfillments={f.id: _state(f, skip="lines") for f in order.fulfillments},
         fulfillment_lines={
-            f.id: tuple(dataclasses.astuple(line) for line in f.lines) for f in order.fulfillments
+            f.id: tuple(_state(line) for line in f.lines) for f in order.fulfillments
         },
-        backorders=tuple(dataclasses.astuple(b) for b in order.backorders),
+        backorders=tuple(_state(b) for b in order.backorders),
         payment=_payment_state(order),
         transactions=len(payment.transactions) if payment is not None else 0,
         history=len(order.history),
     )
+
+
+_FIELD_NAMES: dict[tuple[type, str | None], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type, skip: str | None) -> tuple[str, ...]:
+    found = _FIELD_NAMES.get((cls, skip))
+    if found is None:
+        found = tuple(f.name for f in dataclasses.fields(cls) if f.name != skip)
+        _FIELD_NAMES[(cls, skip)] = found
+    return found
+
+
+def _state(value: Any, skip: str | None = None) -> tuple[Any, ...]:
+    """A line's, fulfillment's or backorder's fields as a tuple, to compare with a later
+    one: `dataclasses.astuple` without its deep copies (they cost more than the order's
+    insert; these fields are scalars, immutable where not, and a fulfillment's lines are
+    compared on their own)."""
+    return tuple(getattr(value, name) for name in _field_names(type(value), skip))
 
 
 def _payment_state(order: Order) -> tuple[Any, ...] | None:
@@ -239,6 +258,11 @@ class SqlOrderRepository:
         if self.db.is_sqlite:
             return int((await self.conn.execute(stmt, params)).scalar_one())
         async with self.db.side() as own:
+            # Straight through asyncpg (no transaction: the statement commits on its own).
+            statement = direct.compiled(stmt)
+            found = await raw.fetch(own, statement.sql, *statement.arguments(params))
+            if found is not None:
+                return int(found[0][0])
             return int((await own.execute(stmt, params)).scalar_one())
 
     async def add(self, order: Order, *, channel_id: int, cart_id: str | None = None) -> None:

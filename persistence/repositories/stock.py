@@ -13,17 +13,34 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.inventory.ingest import PositionKey, PositionState
 from domain.inventory.model import InventoryView
 from domain.orders.plan import IncomingStock
 from domain.orders.ports import Hold, PositionDelta
+from persistence import direct
 from persistence.batch import pg_columns, row_parameters, unnest
 from persistence.clock import aware
 from persistence.database import Database, one_of_param
-from persistence.repositories.channel_atp import view_from_row
+from persistence.repositories.channel_atp import (
+    VIEWS_SHARED,
+    SqlChannelAtpRepository,
+    view_from_row,
+)
+from persistence.repositories.locations import VERSION_COLUMNS, SqlLocationRepository
 from persistence.tables import (
     POSITION_QUANTITIES,
     backorders,
@@ -39,6 +56,13 @@ _pos = inventory_positions.c
 _r = reservations.c
 _fc = fulfillment_counters.c
 _VIEW = select(inventory_views).where(inventory_views.c.channel_id == bindparam("channel_id"))
+# PostgreSQL: with the locations' version, which a use case reading the view checks next
+# (channel_scope: locations.all()): one round trip.
+_VIEW_AND_LOCATIONS = (
+    select(inventory_views, VERSION_COLUMNS)
+    .select_from(inventory_views.join(VERSION_COLUMNS, true()))
+    .where(inventory_views.c.channel_id == bindparam("channel_id"))
+)
 _AVAILABLE = _pos.on_hand - _pos.allocated - _pos.reserved - _pos.safety_stock - _pos.unsellable
 
 
@@ -49,13 +73,29 @@ def _hold(row: Any) -> Hold:
 
 
 class SqlStockRepository:
-    def __init__(self, conn: AsyncConnection, db: Database) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        db: Database,
+        atp: SqlChannelAtpRepository | None = None,
+        locations: SqlLocationRepository | None = None,
+    ) -> None:
         self.conn = conn
         self.db = db
+        self.atp = atp  # told the views share-locked with the deltas (adjust)
+        self.locations = locations  # told the locations' version read with a view
 
     async def view(self, channel_id: int) -> InventoryView | None:
-        row = (await self.conn.execute(_VIEW, {"channel_id": channel_id})).first()
-        return view_from_row(row) if row is not None else None
+        if self.locations is not None and not self.db.is_sqlite:
+            found = await direct.rows(self.conn, _VIEW_AND_LOCATIONS, {"channel_id": channel_id})
+            if found:
+                row = found[0]
+                self.locations.version_read(
+                    row.locations_count, row.locations_last_id, row.locations_created_at
+                )
+        else:
+            found = await direct.rows(self.conn, _VIEW, {"channel_id": channel_id})
+        return view_from_row(found[0]) if found else None
 
     async def positions(
         self,
@@ -81,6 +121,9 @@ class SqlStockRepository:
             query = _positions_select(where, lock)
         else:
             query = _positions_query(self.db.is_sqlite, lock)
+            found = await direct.execute(self.conn, query, params)
+            if found is not None:
+                return {(r[0], r[1]): PositionState(*r[2:]) for r in found}
         return {
             (v, loc): PositionState(*quantities)
             for v, loc, *quantities in await self.conn.execute(query, params)
@@ -127,6 +170,12 @@ class SqlStockRepository:
             ]
             await self.conn.execute(stmt, params)
             return
+        if self.atp is not None:
+            arrays = [[r[name] for r in values] for name in _DELTA_COLUMNS]
+            views = await direct.fetch(self.conn, _adjust_and_share_views(), *arrays, now)
+            if views is not None:
+                self.atp.share_locked_views([direct.Row(r) for r in views])
+                return
         names, varying, params = row_parameters(values)
         params["now_one"] = now
         await self.conn.execute(_adjust_statement(names, varying), params)
@@ -282,6 +331,25 @@ class SqlStockRepository:
                     else func.greatest(_fc.assigned - n, 0)
                 )
             )
+
+
+_DELTA_COLUMNS = ("variant_id", "location_id", "allocated", "reserved", "on_hand")
+
+
+@cache
+def _adjust_and_share_views() -> str:
+    """PostgreSQL: add the deltas and, in the same round trip, share-lock and read the
+    channel views, which `publish_changes` does next (channel_atp.views): the positions are
+    locked already, so the view lock is taken where it was, after them."""
+    return (
+        "WITH adjusted AS (UPDATE inventory_positions AS p SET "
+        "allocated = p.allocated + d.allocated, reserved = p.reserved + d.reserved, "
+        "on_hand = p.on_hand + d.on_hand, updated_at = $6 "
+        "FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[]) "
+        "AS d(variant_id, location_id, allocated, reserved, on_hand) "
+        "WHERE p.variant_id = d.variant_id AND p.location_id = d.location_id) "
+        + direct.compiled(VIEWS_SHARED).sql
+    )
 
 
 @cache
