@@ -52,7 +52,8 @@ from bench.common import (
 )
 from bench.loadgen import LoadResult, _read_response, post_request
 
-DATABASE = "orchestra_bench_checkout"
+# BENCH_DATABASE and BENCH_PORT keep parallel runs on a shared machine apart.
+DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_checkout")
 SKUS = 2_000
 LOCATIONS = 100
 STOCKED_AT = 15
@@ -358,7 +359,7 @@ def main() -> None:
     parser.add_argument("--carts", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=8797)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8797")))
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     url = fresh_database(DATABASE)

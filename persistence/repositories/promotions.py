@@ -6,15 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.promotions.handlers import plain
 from domain.promotions.model import Promotion, PromotionKind
 from persistence.clock import aware
-from persistence.database import Database
+from persistence.database import Database, one_of_param
 from persistence.tables import (
     categories,
     channels,
@@ -56,14 +57,29 @@ def promotion_from(row: Any) -> Promotion:
     )
 
 
-def in_channel(channel_code: str) -> Any:
-    """`promotions.id IN (the promotions of this channel)`."""
+def in_channel(channel_code: Any) -> Any:
+    """`promotions.id IN (the promotions of this channel)`; a code or a bound parameter."""
     pc = promotion_channels.c
     return _p.id.in_(
         select(pc.promotion_id)
         .join(channels, channels.c.id == pc.channel_id)
         .where(channels.c.code == channel_code)
     )
+
+
+@cache
+def _pricing_query(is_sqlite: bool, with_codes: bool) -> Any:
+    """for_pricing's statement, built once per dialect and shape: every cart read and
+    checkout runs it (binds `channel`, `moment` and, with codes, `codes`)."""
+    moment = bindparam("moment", type_=_p.starts_at.type)
+    live = and_(
+        _p.coupon_code.is_(None),  # coupon promotions only count when their code is entered
+        or_(_p.starts_at.is_(None), _p.starts_at <= moment),
+        or_(_p.ends_at.is_(None), _p.ends_at > moment),
+        in_channel(bindparam("channel", type_=channels.c.code.type)),
+    )
+    condition = or_(live, one_of_param(is_sqlite, _p.coupon_code, "codes")) if with_codes else live
+    return select(promotions).where(condition).order_by(_p.id)
 
 
 class SqlPromotionRepository:
@@ -118,16 +134,12 @@ class SqlPromotionRepository:
     async def for_pricing(
         self, channel: str, at: datetime, coupon_codes: Iterable[str]
     ) -> list[Promotion]:
-        moment = _utc(at)
-        live = and_(
-            _p.coupon_code.is_(None),  # coupon promotions only count when their code is entered
-            or_(_p.starts_at.is_(None), _p.starts_at <= moment),
-            or_(_p.ends_at.is_(None), _p.ends_at > moment),
-            in_channel(channel),
-        )
         codes = sorted(set(coupon_codes))
-        condition = or_(live, _p.coupon_code.in_(codes)) if codes else live
-        rows = await self.conn.execute(select(promotions).where(condition).order_by(_p.id))
+        params: dict[str, Any] = {"channel": channel, "moment": _utc(at)}
+        if codes:
+            params["codes"] = codes
+        query = _pricing_query(self.db.is_sqlite, bool(codes))
+        rows = await self.conn.execute(query, params)
         return [promotion_from(row) for row in rows]
 
     async def categories_of(self, skus: Iterable[str]) -> dict[str, frozenset[str]]:
