@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.locations.model import GeoPoint, distance_km, distances_to
 from domain.orders.sourcing_search import (
     Candidate,
     SearchResult,
@@ -153,7 +154,7 @@ def instances(draw: st.DrawFn) -> tuple[list[Candidate], dict[str, int], int | N
     return candidates, demand, max_locations, budget
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(instances())
 def test_the_same_cover_as_the_plain_search(
     instance: tuple[list[Candidate], dict[str, int], int | None, int],
@@ -185,3 +186,18 @@ def test_the_shortcut_is_taken_only_where_the_search_cannot_run_out() -> None:
     assert not _pairs_within(200, 20_000)
     assert _pairs_within(2, 4)
     assert not _pairs_within(2, 3)
+
+
+POINTS = st.builds(
+    GeoPoint,
+    st.floats(-90.0, 90.0, allow_nan=False),
+    st.floats(-180.0, 180.0, allow_nan=False),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(POINTS, POINTS)
+def test_distances_to_a_destination_are_distance_km_to_the_last_bit(
+    a: GeoPoint, b: GeoPoint
+) -> None:
+    assert distances_to(b)(a) == distance_km(a, b)
