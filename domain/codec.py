@@ -39,7 +39,18 @@ def payload(event: object) -> dict[str, Json]:
     """The outbox payload of an event (or any dataclass): its fields, encoded."""
     if not dataclasses.is_dataclass(event) or isinstance(event, type):
         raise TypeError(f"{event!r} is not a dataclass instance")
-    return {f.name: encode(getattr(event, f.name)) for f in dataclasses.fields(event)}
+    return {name: encode(getattr(event, name)) for name in _field_names(type(event))}
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    # dataclasses.fields() rebuilds its tuple per call; a class's fields never change.
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+# Exact types that encode as themselves (not their subclasses: an Enum may derive from str
+# or int and encodes by its value).
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def canonical_json(value: object) -> str:
@@ -55,6 +66,8 @@ def request_hash(request: object) -> str:
 
 
 def encode(value: object, *, canonical: bool = False) -> Json:
+    if type(value) in _PLAIN:
+        return value  # type: ignore[return-value]
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, Enum):
@@ -71,8 +84,8 @@ def encode(value: object, *, canonical: bool = False) -> Json:
         return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
-            f.name: encode(getattr(value, f.name), canonical=canonical)
-            for f in dataclasses.fields(value)
+            name: encode(getattr(value, name), canonical=canonical)
+            for name in _field_names(type(value))
         }
     if isinstance(value, Mapping):
         encoded: dict[str, Json] = {}

@@ -206,17 +206,36 @@ def _payment(data: Any) -> PaymentDetails | None:
 async def cart_complete(
     ctx: Context, data: CartCompleteInput, idempotency_key: str | None
 ) -> Result[OrderView]:
+    return await complete(
+        ctx,
+        data.cart_id,
+        _payment(data.payment),
+        data.delivery_option,
+        data.customer_email,
+        idempotency_key,
+    )
+
+
+async def complete(
+    ctx: Context,
+    cart_id_text: str,
+    payment: PaymentDetails | None,
+    delivery_option: str | None,
+    customer_email: str | None,
+    idempotency_key: str | None,
+) -> Result[OrderView]:
+    """cartComplete, from the input class or straight from the coerced variables
+    (resolvers/fast_inputs.py): the same command either way."""
     try:
-        cart_id = parse_cart_id(data.cart_id)
+        cart_id = parse_cart_id(cart_id_text)
         if cart_id is None:
             raise DomainError([not_found(("input", "cartId"), "No such cart.")])
-        payment = _payment(data.payment)
         assert payment is not None
         cmd = CompleteCart(
             cart_id=cart_id,
             payment=payment,
-            delivery_option=data.delivery_option,
-            customer_email=data.customer_email,
+            delivery_option=delivery_option,
+            customer_email=customer_email,
             idempotency_key=idempotency_key,
         )
         placed = await complete_cart(cmd, ctx.actor, ctx.uow(), ctx.gateways, ctx.started)
@@ -241,6 +260,11 @@ async def order_place(
         external_reference=data.external_reference,
         idempotency_key=idempotency_key,
     )
+    return await place(ctx, cmd)
+
+
+async def place(ctx: Context, cmd: PlaceOrder) -> Result[OrderView]:
+    """orderPlace's command, however it was built (resolvers/fast_inputs.py)."""
     try:
         placed = await place_direct(cmd, ctx.actor, ctx.uow(), ctx.gateways, ctx.started)
     except DomainError as error:

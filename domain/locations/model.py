@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -121,3 +122,19 @@ def distance_km(a: GeoPoint, b: GeoPoint) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+
+def distances_to(b: GeoPoint) -> Callable[[GeoPoint], float]:
+    """`lambda a: distance_km(a, b)` for many `a` (sourcing measures every candidate
+    location to one destination): `b`'s share of the formula computed once, the same
+    operations in the same order, so the same floats."""
+    lat2, lon2 = math.radians(b.latitude), math.radians(b.longitude)
+    cos2 = math.cos(lat2)
+    sin, cos, radians = math.sin, math.cos, math.radians
+
+    def to(a: GeoPoint) -> float:
+        lat1, lon1 = radians(a.latitude), radians(a.longitude)
+        h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos2 * sin((lon2 - lon1) / 2) ** 2
+        return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
+
+    return to

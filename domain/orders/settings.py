@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from domain.errors import FieldError, invalid
@@ -37,7 +38,9 @@ PREFIX = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,30}$")
 MAX_DELIVERY_OPTIONS = 20
 
 
+@lru_cache(maxsize=256)
 def default_settings(channel: str, currency: str, channel_id: int) -> ChannelOrderSettings:
+    # Immutable all the way down: one object per channel serves every cart and checkout.
     return ChannelOrderSettings(
         channel=channel,
         currency=currency,

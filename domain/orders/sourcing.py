@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from domain.locations.model import GeoPoint, Location
+from domain.locations.model import GeoPoint, Location, distances_to
 from domain.orders.lifecycle import FulfillmentMethod
 from domain.orders.plan import (
     BackorderedLine,
@@ -32,11 +32,11 @@ from domain.orders.plan import (
     UnsourceableLine,
 )
 from domain.orders.sourcing_rules import (
+    UNKNOWN_DISTANCE_KM,
     SourcingConfig,
     SourcingStrategy,
     can_pickup_at,
     can_ship_from,
-    distance_to,
     load,
 )
 from domain.orders.sourcing_search import (
@@ -146,23 +146,33 @@ class _Work:
         """Eligible ship-from locations with what each holds of the cart's SKUs; walks the
         snapshot's positions, not the network, so a big network costs what the cart touches."""
         skus = {line.sku for line in lines}
+        locations = self.stock.locations
+        allows = self.config.allows
         units: dict[int, dict[str, int]] = {}
         eligible: dict[int, bool] = {}
         for (sku, loc_id), quantity in self.available.items():
             if sku not in skus or quantity <= 0:
                 continue
-            location = self.stock.locations.get(loc_id)
-            if location is None:
-                continue
-            if loc_id not in eligible:
-                eligible[loc_id] = can_ship_from(location, self.exclude)
-            if eligible[loc_id] and self.config.allows(sku, location):
+            ships = eligible.get(loc_id)
+            if ships is None:
+                location = locations.get(loc_id)
+                ships = eligible[loc_id] = location is not None and can_ship_from(
+                    location, self.exclude
+                )
+            if ships and allows(sku, locations[loc_id]):
                 units.setdefault(loc_id, {})[sku] = quantity
         band = self.config.distance_band_km
+        # distance_to(location, destination), the destination's part computed once
+        to = distances_to(destination) if destination is not None else None
         result = []
         for loc_id in sorted(units):
-            location = self.stock.locations[loc_id]
-            km = distance_to(location, destination)
+            location = locations[loc_id]
+            if to is None:
+                km = 0.0
+            elif location.geo is None:
+                km = UNKNOWN_DISTANCE_KM
+            else:
+                km = to(location.geo)
             banded = int(km // band) if band > 0 else round(km * 1000)
             result.append(Candidate(loc_id, units[loc_id], banded, load(location), km))
         return result

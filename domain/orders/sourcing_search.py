@@ -60,6 +60,10 @@ def fewest_locations(
     if whole is not None:
         return SearchResult((whole.location_id,), True)
     limit = len(ordered) if max_locations is None else min(max_locations, len(ordered))
+    if limit >= 2 and _pairs_within(len(ordered), budget):
+        pair = _best_pair(ordered, wanted)
+        if pair is not None:
+            return SearchResult(pair, True)
     search = _Search(ordered, budget)
     for size in range(2, limit + 1):
         found = search.run(wanted, size)
@@ -68,6 +72,57 @@ def fewest_locations(
         if found is not None:
             return SearchResult(tuple(ordered[i].location_id for i in found), True)
     return None
+
+
+def _pairs_within(count: int, budget: int) -> bool:
+    """Whether the search of covers of two can never exhaust `budget`: it counts its root,
+    each first location and each pair at most once."""
+    return 1 + count + count * (count - 1) // 2 <= budget
+
+
+def _best_pair(ordered: Sequence[Candidate], wanted: Mapping[str, int]) -> tuple[int, int] | None:
+    """The cover of two locations `_Search` finds when no single location covers, without
+    its tree: every pair in the search's order (first index, then second), skipping those
+    whose distance bands alone are worse than the best cover so far, each cost added up as
+    the search adds it, the strictly cheaper kept. The two agree pair by pair: the search
+    prunes only branches without a cover or with a worse band sum, and never skips a
+    location of a cover of two as useless (either alone would then be a cover). Stocks
+    below zero change what its bounds prove: those candidates go to the search itself."""
+    skus = tuple(wanted)
+    needs = tuple(wanted[s] for s in skus)
+    stocks = [tuple(c.stock.get(s, 0) for s in skus) for c in ordered]
+    if any(units < 0 for held in stocks for units in held):
+        return None
+    count = len(ordered)
+    bands = [c.distance_band for c in ordered]
+    best: tuple[Cost, tuple[int, int]] | None = None
+    for i in range(count - 1):
+        first = ordered[i]
+        if best is not None and bands[i] + bands[i + 1] > best[0][0]:
+            break  # bands only grow from here on
+        # what remains for the second location to cover, per SKU (0: covered)
+        left = tuple(
+            need - units if units < need else 0
+            for need, units in zip(needs, stocks[i], strict=True)
+        )
+        for j in range(i + 1, count):
+            band = 0 + first.distance_band + bands[j]
+            if best is not None and band > best[0][0]:
+                break
+            held = stocks[j]
+            if any(units < need for need, units in zip(left, held, strict=True)):
+                continue
+            second = ordered[j]
+            ids = (first.location_id, second.location_id)
+            cost = (
+                band,
+                0.0 + first.load + second.load,
+                0.0 + first.distance_km + second.distance_km,
+                ids if ids[0] <= ids[1] else (ids[1], ids[0]),
+            )
+            if best is None or cost < best[0]:
+                best = (cost, ids)
+    return None if best is None else best[1]
 
 
 class _Search:

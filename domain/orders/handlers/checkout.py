@@ -27,7 +27,7 @@ from domain.access import Actor
 from domain.catalog.model import Variant
 from domain.errors import DomainError, invalid
 from domain.ids import new_id
-from domain.inventory.model import location_contribution
+from domain.inventory.model import location_contribution, position_available
 from domain.ledger.recording import authorized_event
 from domain.ledger.recording import record as post
 from domain.locations.model import Address
@@ -228,14 +228,17 @@ async def _quick_check(uow: UnitOfWork, c: Checkout, now: datetime) -> None:
     states = await uow.stock.positions(
         sorted({v.id for v in c.variants.values()}), sorted(view.location_ids), lock=False
     )
-    sku_of = {v.id: sku for sku, v in c.variants.items()}
+    sku_of = {v.id: sku for sku, v in c.variants.items() if sku not in view.excluded_skus}
     total = Counter[str]()
-    for key, state in states.items():
-        if sku_of.get(key[0]) is not None and sku_of[key[0]] not in view.excluded_skus:
+    for (variant_id, _), state in states.items():
+        sku = sku_of.get(variant_id)
+        if sku is not None:
             # An upper bound: any hold may be this cart's own or expired (released under
-            # the lock), so held units are not ruled out here.
-            freed = replace(state, reserved=0)
-            total[sku_of[key[0]]] += location_contribution(freed.available, view)
+            # the lock), so held units are not ruled out here (reserved taken as 0).
+            freed = position_available(
+                state.on_hand, state.allocated, 0, state.safety_stock, state.unsellable
+            )
+            total[sku] += location_contribution(freed, view)
     demand = Counter[str]()
     for line in c.sourcing:
         demand[line.sku] += line.quantity
