@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from domain.inventory.ingest import PositionState
 from domain.inventory.model import InventoryView
 from domain.locations.model import LocationKind
+from persistence import raw_writes
 from persistence.batch import chunks, insert_rows
 from persistence.database import Database, one_of_param
 from persistence.repositories.inventory import LOCK_CHUNK
@@ -100,6 +101,20 @@ class SqlChannelAtpRepository:
         self, deltas: Mapping[tuple[int, int], tuple[int, int, int]]
     ) -> dict[tuple[int, int], tuple[int, int]]:
         result: dict[tuple[int, int], tuple[int, int]] = {}
+        if not self.db.is_sqlite:
+            if not deltas:
+                return result
+            ordered = sorted(deltas.items())
+            rows = await raw_writes.execute(
+                self.conn,
+                _ADD_DELTAS_PG,
+                [ch for (ch, _), _ in ordered],
+                [v for (_, v), _ in ordered],
+                [d[0] for _, d in ordered],
+                [d[1] for _, d in ordered],
+                [d[2] for _, d in ordered],
+            )
+            return {(ch, v): (total, available) for ch, v, total, available in rows}
         for chunk in chunks(sorted(deltas.items()), LOCK_CHUNK):
             rows = [
                 {
@@ -121,6 +136,16 @@ class SqlChannelAtpRepository:
         if not values:
             return
         # Kits have no raw sums of their own: their row is created here when missing.
+        if not self.db.is_sqlite:
+            keys = sorted(values)
+            await raw_writes.execute(
+                self.conn,
+                _SET_AVAILABLE_PG,
+                [ch for ch, _ in keys],
+                [v for _, v in keys],
+                [values[key] for key in keys],
+            )
+            return
         rows = [
             {
                 "channel_id": ch,
@@ -155,6 +180,14 @@ class SqlChannelAtpRepository:
         self, component_ids: Iterable[int]
     ) -> dict[int, tuple[str, list[tuple[int, int]]]]:
         kits: dict[int, tuple[str, list[tuple[int, int]]]] = {}
+        if not self.db.is_sqlite:
+            wanted = sorted(set(component_ids))
+            rows = await raw_writes.execute(self.conn, _KITS_PG, wanted) if wanted else []
+            for kit_id, sku, component_id, quantity in rows:
+                _, parts = kits.setdefault(kit_id, (sku, []))
+                if (component_id, quantity) not in parts:
+                    parts.append((component_id, quantity))
+            return kits
         query = _kits_query(self.db.is_sqlite)
         for chunk in chunks(sorted(set(component_ids))):
             for row in await self.conn.execute(query, {"component_ids": list(chunk)}):
@@ -207,6 +240,31 @@ class SqlChannelAtpRepository:
         ]
         for chunk in chunks(rows):
             await self.conn.execute(insert(channel_atp), list(chunk))
+
+
+# The same statements as constant SQL for asyncpg (persistence/raw_writes.py): every
+# batch of counts and every stock change runs them. Rows go in key order, so concurrent
+# writers take the row locks in the same order.
+_ADD_DELTAS_PG = """
+INSERT INTO channel_atp AS c
+    (channel_id, variant_id, raw_total, raw_ship, raw_pickup, available)
+SELECT d.ch, d.v, d.t, d.s, d.p, 0
+FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
+    AS d(ch, v, t, s, p)
+ON CONFLICT (channel_id, variant_id) DO UPDATE SET
+    raw_total = c.raw_total + excluded.raw_total,
+    raw_ship = c.raw_ship + excluded.raw_ship,
+    raw_pickup = c.raw_pickup + excluded.raw_pickup
+RETURNING c.channel_id, c.variant_id, c.raw_total, c.available"""
+_SET_AVAILABLE_PG = """
+INSERT INTO channel_atp AS c
+    (channel_id, variant_id, raw_total, raw_ship, raw_pickup, available)
+SELECT d.ch, d.v, 0, 0, 0, d.a FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS d(ch, v, a)
+ON CONFLICT (channel_id, variant_id) DO UPDATE SET available = excluded.available"""
+_KITS_PG = """
+SELECT k.kit_id, v.sku, k.component_id, k.quantity
+FROM kit_components k JOIN variants v ON v.id = k.kit_id
+WHERE k.kit_id IN (SELECT kit_id FROM kit_components WHERE component_id = ANY($1::bigint[]))"""
 
 
 # Built once per batch shape (insert_rows hands out the same INSERT for the same shape):
