@@ -17,12 +17,14 @@ from persistence.tables import outbox
 
 _INSERT = insert(outbox)
 # PostgreSQL: every row of a commit in one statement (executemany sent a Bind/Execute per
-# row, and PostgreSQL ran each as its own INSERT), payloads as JSON text encoded once by
-# orjson. Ids follow the order raised, as before (the sequence is drawn after the sort).
+# row, and PostgreSQL ran each as its own INSERT); the payloads as one JSON array encoded
+# by orjson, split by json_array_elements (each element's text as written). Ids follow the
+# order raised, as before (the sequence is drawn after the sort).
 _INSERT_PG = """
 INSERT INTO outbox (topic, payload, created_at)
-SELECT e.topic, e.payload::json, $3
-FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS e(topic, payload, n)
+SELECT t.topic, e.payload, $3
+FROM json_array_elements($2::json) WITH ORDINALITY AS e(payload, n)
+JOIN unnest($1::text::text[]) WITH ORDINALITY AS t(topic, n) ON t.n = e.n
 ORDER BY e.n"""
 
 
@@ -37,13 +39,11 @@ async def write_events(conn: AsyncConnection, events: Sequence[DomainEvent]) -> 
         return 0
     now = utcnow()
     if conn.dialect.name == "postgresql":
-        topics: list[str] = []
-        bodies: list[str] = []
-        for topic, body in outbox_rows(events):
-            topics.append(topic)
-            bodies.append(_json_text(body))
+        encoded = outbox_rows(events)
+        topics = raw_writes.text_array(topic for topic, _ in encoded)
+        bodies = _json_text([body for _, body in encoded])
         await raw_writes.execute(conn, _INSERT_PG, topics, bodies, now)
-        return len(topics)
+        return len(encoded)
     rows = [
         {"topic": topic, "payload": body, "created_at": now} for topic, body in outbox_rows(events)
     ]
@@ -51,7 +51,7 @@ async def write_events(conn: AsyncConnection, events: Sequence[DomainEvent]) -> 
     return len(rows)
 
 
-def _json_text(body: dict[str, Json]) -> str:
+def _json_text(body: list[dict[str, Json]]) -> str:
     try:
         return orjson.dumps(body).decode()
     except orjson.JSONEncodeError:

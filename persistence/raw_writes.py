@@ -23,12 +23,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 log = logging.getLogger("orchestra.writes")
+
+
+# Arrays as PostgreSQL array literals in one text parameter (`$1::text::bigint[]`): asyncpg
+# encodes a list element by element, with an abstract-base-class check on each (about
+# 0.5 µs an integer, 1 µs a string, 2.5 µs a timestamp on this machine); joining the
+# text is a tenth of that, and PostgreSQL parses it as fast as the binary form.
+
+
+def int_array(values: Iterable[int]) -> str:
+    """`{1,2,3}`; the values are ints (an int subclass would print its own way)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def text_array(values: Iterable[str]) -> str:
+    """`{"a","b\\"c"}`: every element quoted, backslashes and quotes escaped (the array
+    input syntax); NUL cannot occur (text that reaches storage has none)."""
+    return (
+        "{"
+        + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values)
+        + "}"
+    )
 
 
 async def _driver(conn: AsyncConnection) -> Any | None:

@@ -108,11 +108,11 @@ class SqlChannelAtpRepository:
             rows = await raw_writes.execute(
                 self.conn,
                 _ADD_DELTAS_PG,
-                [ch for (ch, _), _ in ordered],
-                [v for (_, v), _ in ordered],
-                [d[0] for _, d in ordered],
-                [d[1] for _, d in ordered],
-                [d[2] for _, d in ordered],
+                raw_writes.int_array(ch for (ch, _), _ in ordered),
+                raw_writes.int_array(v for (_, v), _ in ordered),
+                raw_writes.int_array(d[0] for _, d in ordered),
+                raw_writes.int_array(d[1] for _, d in ordered),
+                raw_writes.int_array(d[2] for _, d in ordered),
             )
             return {(ch, v): (total, available) for ch, v, total, available in rows}
         for chunk in chunks(sorted(deltas.items()), LOCK_CHUNK):
@@ -141,9 +141,9 @@ class SqlChannelAtpRepository:
             await raw_writes.execute(
                 self.conn,
                 _SET_AVAILABLE_PG,
-                [ch for ch, _ in keys],
-                [v for _, v in keys],
-                [values[key] for key in keys],
+                raw_writes.int_array(ch for ch, _ in keys),
+                raw_writes.int_array(v for _, v in keys),
+                raw_writes.int_array(values[key] for key in keys),
             )
             return
         rows = [
@@ -182,7 +182,9 @@ class SqlChannelAtpRepository:
         kits: dict[int, tuple[str, list[tuple[int, int]]]] = {}
         if not self.db.is_sqlite:
             wanted = sorted(set(component_ids))
-            rows = await raw_writes.execute(self.conn, _KITS_PG, wanted) if wanted else []
+            rows: Sequence[Any] = []
+            if wanted:
+                rows = await raw_writes.execute(self.conn, _KITS_PG, raw_writes.int_array(wanted))
             for kit_id, sku, component_id, quantity in rows:
                 _, parts = kits.setdefault(kit_id, (sku, []))
                 if (component_id, quantity) not in parts:
@@ -249,8 +251,8 @@ _ADD_DELTAS_PG = """
 INSERT INTO channel_atp AS c
     (channel_id, variant_id, raw_total, raw_ship, raw_pickup, available)
 SELECT d.ch, d.v, d.t, d.s, d.p, 0
-FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
-    AS d(ch, v, t, s, p)
+FROM unnest($1::text::int[], $2::text::bigint[], $3::text::bigint[], $4::text::bigint[],
+            $5::text::bigint[]) AS d(ch, v, t, s, p)
 ON CONFLICT (channel_id, variant_id) DO UPDATE SET
     raw_total = c.raw_total + excluded.raw_total,
     raw_ship = c.raw_ship + excluded.raw_ship,
@@ -259,12 +261,14 @@ RETURNING c.channel_id, c.variant_id, c.raw_total, c.available"""
 _SET_AVAILABLE_PG = """
 INSERT INTO channel_atp AS c
     (channel_id, variant_id, raw_total, raw_ship, raw_pickup, available)
-SELECT d.ch, d.v, 0, 0, 0, d.a FROM unnest($1::int[], $2::bigint[], $3::bigint[]) AS d(ch, v, a)
+SELECT d.ch, d.v, 0, 0, 0, d.a
+FROM unnest($1::text::int[], $2::text::bigint[], $3::text::bigint[]) AS d(ch, v, a)
 ON CONFLICT (channel_id, variant_id) DO UPDATE SET available = excluded.available"""
 _KITS_PG = """
 SELECT k.kit_id, v.sku, k.component_id, k.quantity
 FROM kit_components k JOIN variants v ON v.id = k.kit_id
-WHERE k.kit_id IN (SELECT kit_id FROM kit_components WHERE component_id = ANY($1::bigint[]))"""
+WHERE k.kit_id IN (
+    SELECT kit_id FROM kit_components WHERE component_id = ANY($1::text::bigint[]))"""
 
 
 # Built once per batch shape (insert_rows hands out the same INSERT for the same shape):

@@ -45,14 +45,14 @@ _STATE = (
 
 # The counts' hot statements on PostgreSQL (persistence/raw_writes.py): constant SQL,
 # one array per column, one statement per step whatever the batch size.
-_VARIANT_KEYS_PG = "SELECT sku, id, is_kit FROM variants WHERE sku = ANY($1::text[])"
+_VARIANT_KEYS_PG = "SELECT sku, id, is_kit FROM variants WHERE sku = ANY($1::text::text[])"
 # See lock_positions: DO UPDATE .. WHERE false locks without writing a row version; the
 # keys come sorted, so concurrent batches lock in the same order.
 _LOCK_PG = """
 INSERT INTO inventory_positions AS p
     (variant_id, location_id, on_hand, allocated, reserved, safety_stock, unsellable,
      updated_at)
-SELECT w.v, w.l, 0, 0, 0, 0, 0, $3 FROM unnest($1::bigint[], $2::int[]) AS w(v, l)
+SELECT w.v, w.l, 0, 0, 0, 0, 0, $3 FROM unnest($1::text::bigint[], $2::text::int[]) AS w(v, l)
 ON CONFLICT (variant_id, location_id) DO UPDATE SET variant_id = excluded.variant_id
 WHERE false"""
 # A second statement, so that its snapshot (READ COMMITTED) is taken after the locks were
@@ -61,7 +61,7 @@ WHERE false"""
 _STATE_AND_MOVEMENTS_PG = """
 SELECT p.variant_id, p.location_id, p.on_hand, p.allocated, p.reserved, p.safety_stock,
        p.unsellable, p.last_as_of, m.recorded, m.deltas
-FROM unnest($1::bigint[], $2::int[]) AS w(v, l)
+FROM unnest($1::text::bigint[], $2::text::int[]) AS w(v, l)
 JOIN inventory_positions p ON p.variant_id = w.v AND p.location_id = w.l
 CROSS JOIN LATERAL (
     SELECT array_agg(recorded_at) AS recorded, array_agg(delta) AS deltas
@@ -73,13 +73,14 @@ _SAVE_COUNTS_PG = """
 WITH saved AS (
     UPDATE inventory_positions AS p
     SET on_hand = c.on_hand, safety_stock = c.safety, unsellable = c.unsellable,
-        last_as_of = c.as_of, updated_at = $8
-    FROM unnest($1::bigint[], $2::int[], $3::int[], $4::int[], $5::int[],
-                $6::timestamptz[]) AS c(v, l, on_hand, safety, unsellable, as_of)
+        last_as_of = coalesce(c.as_of, $9), updated_at = $8
+    FROM unnest($1::text::bigint[], $2::text::int[], $3::text::int[], $4::text::int[],
+                $5::text::int[], $6::timestamptz[]) AS c(v, l, on_hand, safety, unsellable, as_of)
     WHERE p.variant_id = c.v AND p.location_id = c.l)
 INSERT INTO inventory_movements (variant_id, location_id, kind, delta, reason, as_of, recorded_at)
-SELECT j.v, j.l, 'set', j.d, 'count', j.a, $8
-FROM unnest($1::bigint[], $2::int[], $7::int[], $6::timestamptz[]) WITH ORDINALITY
+SELECT j.v, j.l, 'set', j.d, 'count', coalesce(j.a, $9), $8
+FROM unnest($1::text::bigint[], $2::text::int[], $7::text::int[], $6::timestamptz[])
+    WITH ORDINALITY
     AS j(v, l, d, a, n)
 ORDER BY j.n"""
 
@@ -96,7 +97,9 @@ class SqlInventoryRepository:
         variant (mapping whole variants was a tenth of a batch's CPU)."""
         wanted = list(set(skus))
         if not self.db.is_sqlite:
-            rows = await raw_writes.execute(self.conn, _VARIANT_KEYS_PG, wanted)
+            rows = await raw_writes.execute(
+                self.conn, _VARIANT_KEYS_PG, raw_writes.text_array(wanted)
+            )
             return {sku: (variant_id, is_kit) for sku, variant_id, is_kit in rows}
         v = variants.c
         found: dict[str, tuple[int, bool]] = {}
@@ -114,8 +117,8 @@ class SqlInventoryRepository:
         if self.db.is_sqlite:
             return await self.lock_positions(keys), await self.movements_since(keys, since)
         ordered = sorted(set(keys))
-        variant_ids = [v for v, _ in ordered]
-        location_ids = [loc for _, loc in ordered]
+        variant_ids = raw_writes.int_array(v for v, _ in ordered)
+        location_ids = raw_writes.int_array(loc for _, loc in ordered)
         await raw_writes.execute(self.conn, _LOCK_PG, variant_ids, location_ids, utcnow())
         rows = await raw_writes.execute(
             self.conn, _STATE_AND_MOVEMENTS_PG, variant_ids, location_ids, since
@@ -143,17 +146,22 @@ class SqlInventoryRepository:
                 journal.append((key, delta, state.last_as_of))
             await self.journal_counts(journal, now)
             return
+        as_of = [state.last_as_of for _, state, _ in counted]
+        # A batch's counts usually share their asOf: then it is sent once (an empty array
+        # unnests as NULLs, and coalesce takes the one value).
+        same = as_of[0] if as_of.count(as_of[0]) == len(as_of) else None
         await raw_writes.execute(
             self.conn,
             _SAVE_COUNTS_PG,
-            [key[0] for key, _, _ in counted],
-            [key[1] for key, _, _ in counted],
-            [state.on_hand for _, state, _ in counted],
-            [state.safety_stock for _, state, _ in counted],
-            [state.unsellable for _, state, _ in counted],
-            [state.last_as_of for _, state, _ in counted],
-            [delta for _, _, delta in counted],
+            raw_writes.int_array(key[0] for key, _, _ in counted),
+            raw_writes.int_array(key[1] for key, _, _ in counted),
+            raw_writes.int_array(state.on_hand for _, state, _ in counted),
+            raw_writes.int_array(state.safety_stock for _, state, _ in counted),
+            raw_writes.int_array(state.unsellable for _, state, _ in counted),
+            [] if same is not None else as_of,
+            raw_writes.int_array(delta for _, _, delta in counted),
             now,
+            same,
         )
 
     async def lock_positions(self, keys: Sequence[PositionKey]) -> dict[PositionKey, PositionState]:
