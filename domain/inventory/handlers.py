@@ -141,8 +141,8 @@ async def set_inventory(
                 item.update.as_of for item in accepted if isinstance(item.update, SetUpdate)
             )
             before, movements = await uow.inventory.lock_counted(keys, since)
-            after: dict[PositionKey, PositionState] = {}
             counted: list[tuple[PositionKey, PositionState, int]] = []
+            changes: list[PositionChange] = []
             for item in accepted:
                 update = item.update
                 assert isinstance(update, SetUpdate)
@@ -151,13 +151,17 @@ async def set_inventory(
                     result.stale += 1
                     continue
                 new, clamped = apply_set(state, update, movements.get(item.key, ()))
-                after[item.key] = new
                 result.applied += 1
                 result.clamped += int(clamped)
                 counted.append((item.key, new, new.on_hand - state.on_hand))
+                # Only positions whose availability moved can move channel ATP.
+                if (old_available := state.available) != (new_available := new.available):
+                    key = item.key
+                    changes.append(
+                        PositionChange(key[0], item.sku, key[1], old_available, new_available)
+                    )
             await uow.inventory.save_counts(counted, now)
-            skus = {item.key: item.sku for item in accepted}
-            await publish_changes(uow, _changes(before, after, skus), now)
+            await publish_changes(uow, changes, now)
         await uow.commit()
     return result
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from domain.errors import ErrorCode, FieldError, invalid
 from domain.inventory.model import position_available
@@ -27,9 +28,11 @@ MAX_ON_HAND = MAX_QUANTITY
 PositionKey = tuple[int, int]  # (variant id, location id)
 
 
-@dataclass(frozen=True, slots=True)
-class SetUpdate:
-    """Absolute: onHand as counted at `as_of` by a system of record."""
+class SetUpdate(NamedTuple):
+    """Absolute: onHand as counted at `as_of` by a system of record.
+
+    A NamedTuple rather than a frozen dataclass (as Movement): a batch builds up to 10,000
+    of them and a tuple is built about three times as fast."""
 
     sku: str
     location: str
