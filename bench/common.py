@@ -98,7 +98,7 @@ def serving(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded shared machine starts slowly
         while True:
             try:
                 with urllib.request.urlopen(base + "/readyz", timeout=2) as response:

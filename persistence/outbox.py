@@ -5,27 +5,44 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+import orjson
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.codec import Json, payload
 from domain.events import DomainEvent
-from persistence import direct
+from persistence import direct, raw_writes
 from persistence.clock import utcnow
 from persistence.repositories.channel_atp import Published, set_available_pg
 from persistence.tables import outbox
 
 _INSERT = insert(outbox)
-# PostgreSQL: the batch as two arrays, one statement through asyncpg (persistence/direct.py);
-# rows are numbered in array order, the order the events were raised.
-_INSERT_PG = (
-    "INSERT INTO outbox (topic, payload, created_at) "
-    "SELECT topic, CAST(payload AS json), $3 FROM unnest($1::text[], $2::text[]) AS x(topic, payload)"
-)
+# PostgreSQL: every row of a commit in one statement through asyncpg (persistence/direct.py;
+# executemany sent a Bind/Execute per row, and PostgreSQL ran each as its own INSERT); the
+# payloads as one JSON array encoded by orjson, split by json_array_elements (each
+# element's text as written), the topics as one array literal. Ids follow the order
+# raised (the sequence is drawn after the sort).
+_INSERT_PG = """
+INSERT INTO outbox (topic, payload, created_at)
+SELECT t.topic, e.payload, $3
+FROM json_array_elements($2::json) WITH ORDINALITY AS e(payload, n)
+JOIN unnest($1::text::text[]) WITH ORDINALITY AS t(topic, n) ON t.n = e.n
+ORDER BY e.n"""
 
 
-def _outbox_arrays(raised: Sequence[tuple[str, dict[str, Json]]]) -> tuple[list[str], list[str]]:
-    return [topic for topic, _ in raised], [json.dumps(body) for _, body in raised]
+def _outbox_arrays(raised: Sequence[tuple[str, dict[str, Json]]]) -> tuple[str, str]:
+    return raw_writes.text_array(topic for topic, _ in raised), _json_text(
+        [body for _, body in raised]
+    )
+
+
+def _json_text(body: list[dict[str, Json]]) -> str:
+    try:
+        return orjson.dumps(body).decode()
+    except orjson.JSONEncodeError:
+        # What orjson refuses (an int beyond 64 bits), the standard library writes, as the
+        # JSON column did before.
+        return json.dumps(body)
 
 
 async def _run(conn: AsyncConnection, sql: str, *args: object) -> None:

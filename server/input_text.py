@@ -26,8 +26,37 @@ MAX_VARIABLE_DEPTH = 32
 def bad_variable(variables: dict[str, Any] | None) -> GraphQLError | None:
     """The first variable string that is not text, or a value nested too deep; walked
     without recursion (variables may nest as deep as the JSON parser allowed)."""
-    if not variables:
+    if not variables or _all_fine(variables):
         return None
+    return _first_bad(variables)
+
+
+def _all_fine(variables: dict[str, Any]) -> bool:
+    """Whether no string is bad and nothing nests too deep, without the paths that only an
+    error needs: a batch of 1,000 inventory counts holds 5,000 values, and a path tuple per
+    value cost more than the rest of the walk. The strings are checked joined, in one
+    search (joining makes no NUL and no surrogate, and removes none)."""
+    strings: list[str] = []
+    containers: list[tuple[int, Any]] = []
+    for value in variables.values():
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict | list):
+            containers.append((1, value))
+    while containers:
+        depth, container = containers.pop()
+        if depth >= MAX_VARIABLE_DEPTH and container:
+            return False  # its items lie deeper than allowed
+        items = container.values() if isinstance(container, dict) else container
+        for value in items:
+            if isinstance(value, str):
+                strings.append(value)
+            elif isinstance(value, dict | list):
+                containers.append((depth + 1, value))
+    return is_text("".join(strings))
+
+
+def _first_bad(variables: dict[str, Any]) -> GraphQLError | None:
     stack: list[tuple[tuple[str, ...], Any]] = [((name,), v) for name, v in variables.items()]
     while stack:
         path, value = stack.pop()

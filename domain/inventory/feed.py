@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from domain.inventory.model import InventoryView, cap, location_contribution
 from domain.locations.model import Location
@@ -11,8 +11,11 @@ from domain.locations.model import Location
 Sums = tuple[int, int, int]  # total, ship, pickup
 
 
-@dataclass(frozen=True, slots=True)
-class PositionChange:
+class PositionChange(NamedTuple):
+    """How one position's availability moved. A NamedTuple: a batch of counts makes one per
+    position it changes, and a tuple is built about three times as fast as a frozen
+    dataclass."""
+
     variant_id: int
     sku: str
     location_id: int

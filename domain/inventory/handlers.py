@@ -11,6 +11,7 @@ from domain.access import Actor
 from domain.errors import DomainError, FieldError, forbidden, invalid, not_found
 from domain.inventory.feed import PositionChange
 from domain.inventory.ingest import (
+    CLOCK_SKEW,
     AdjustUpdate,
     BatchResult,
     PositionKey,
@@ -20,6 +21,7 @@ from domain.inventory.ingest import (
     apply_set,
     duplicate_in_batch,
     is_stale,
+    set_is_valid,
     update_path,
     validate_adjust,
     validate_batch_size,
@@ -46,7 +48,7 @@ async def _resolve(
     updates: Sequence[tuple[int, Update]], actor: Actor, uow: UnitOfWork
 ) -> tuple[list[_Resolved], list[FieldError]]:
     """Known SKU, known location, and a location the caller may act on."""
-    variants = await uow.catalog.variants_by_sku({u.sku for _, u in updates})
+    variants = await uow.inventory.variant_keys({u.sku for _, u in updates})
     locations = await uow.locations.by_codes({u.location for _, u in updates})
     resolved: list[_Resolved] = []
     errors: list[FieldError] = []
@@ -65,14 +67,14 @@ async def _resolve(
                     update_path(index, "location"), "This token may not update that location."
                 )
             )
-        elif variant.is_kit:
+        elif variant[1]:
             errors.append(
                 invalid(
                     update_path(index, "sku"), "A kit has no stock of its own; update its parts."
                 )
             )
         else:
-            resolved.append(_Resolved(index, update, (variant.id, location.id), update.sku))
+            resolved.append(_Resolved(index, update, (variant[0], location.id), update.sku))
     return resolved, errors
 
 
@@ -81,21 +83,30 @@ def _changes(
     after: dict[PositionKey, PositionState],
     skus: dict[PositionKey, str],
 ) -> list[PositionChange]:
-    return [
-        PositionChange(key[0], skus[key], key[1], before[key].available, state.available)
-        for key, state in after.items()
-    ]
+    # Only the positions whose availability moved: nothing else can move channel ATP.
+    changes: list[PositionChange] = []
+    for key, state in after.items():
+        old, new = before[key].available, state.available
+        if old != new:
+            changes.append(PositionChange(key[0], skus[key], key[1], old, new))
+    return changes
 
 
 def _screen(
-    updates: Sequence[U], validate: Callable[[U, int], list[FieldError]]
+    updates: Sequence[U],
+    validate: Callable[[U, int], list[FieldError]],
+    valid: Callable[[U], bool] | None = None,
 ) -> tuple[BatchResult, list[tuple[int, Update]]]:
-    """The batch-size limit, then each update's own checks; returns what may go on."""
+    """The batch-size limit, then each update's own checks; returns what may go on.
+    `valid`, when given, vouches for an update without `validate` building its lists."""
     result = BatchResult(errors=validate_batch_size(len(updates)))
     if result.errors:
         return result, []
     candidates: list[tuple[int, Update]] = []
     for index, update in enumerate(updates):
+        if valid is not None and valid(update):
+            candidates.append((index, update))
+            continue
         problems = validate(update, index)
         result.errors.extend(problems)
         if not problems:
@@ -107,7 +118,10 @@ async def set_inventory(
     updates: Sequence[SetUpdate], actor: Actor, uow: UnitOfWork, now: datetime
 ) -> BatchResult:
     """Apply absolute counts. Stale ones change nothing; later movements are re-applied."""
-    result, candidates = _screen(updates, lambda u, i: validate_set(u, i, now))
+    latest, times = now + CLOCK_SKEW, dict[datetime, bool]()
+    result, candidates = _screen(
+        updates, lambda u, i: validate_set(u, i, now), lambda u: set_is_valid(u, latest, times)
+    )
     if not candidates:
         return result
     async with uow:
@@ -123,29 +137,31 @@ async def set_inventory(
             accepted.append(item)
         if accepted:
             keys = [item.key for item in accepted]
-            before = await uow.inventory.lock_positions(keys)
             since = min(
                 item.update.as_of for item in accepted if isinstance(item.update, SetUpdate)
             )
-            movements = await uow.inventory.movements_since(keys, since)
-            after: dict[PositionKey, PositionState] = {}
-            journal: list[tuple[PositionKey, int, datetime]] = []
+            before, movements = await uow.inventory.lock_counted(keys, since)
+            counted: list[tuple[PositionKey, PositionState, int]] = []
+            changes: list[PositionChange] = []
             for item in accepted:
-                counted = item.update
-                assert isinstance(counted, SetUpdate)
+                update = item.update
+                assert isinstance(update, SetUpdate)
                 state = before[item.key]
-                if is_stale(state, counted.as_of):
+                if is_stale(state, update.as_of):
                     result.stale += 1
                     continue
-                new, clamped = apply_set(state, counted, movements.get(item.key, ()))
-                after[item.key] = new
+                new, clamped = apply_set(state, update, movements.get(item.key, ()))
                 result.applied += 1
                 result.clamped += int(clamped)
-                journal.append((item.key, new.on_hand - state.on_hand, counted.as_of))
-            await uow.inventory.save_positions(after, now)
-            await uow.inventory.journal_counts(journal, now)
-            skus = {item.key: item.sku for item in accepted}
-            await publish_changes(uow, _changes(before, after, skus), now)
+                counted.append((item.key, new, new.on_hand - state.on_hand))
+                # Only positions whose availability moved can move channel ATP.
+                if (old_available := state.available) != (new_available := new.available):
+                    key = item.key
+                    changes.append(
+                        PositionChange(key[0], item.sku, key[1], old_available, new_available)
+                    )
+            await uow.inventory.save_counts(counted, now)
+            await publish_changes(uow, changes, now)
         await uow.commit()
     return result
 

@@ -13,6 +13,10 @@ from domain.inventory.movements import Movement
 
 
 class InventoryRepository(Protocol):
+    async def variant_keys(self, skus: Iterable[str]) -> dict[str, tuple[int, bool]]:
+        """SKU -> (variant id, whether it is a kit) for the SKUs that exist."""
+        ...
+
     async def lock_positions(self, keys: Sequence[PositionKey]) -> dict[PositionKey, PositionState]:
         """Current state of each position, locked for this unit of work; missing ones are zero."""
         ...
@@ -21,6 +25,20 @@ class InventoryRepository(Protocol):
         self, keys: Sequence[PositionKey], since: datetime
     ) -> dict[PositionKey, list[tuple[datetime, int]]]:
         """Non-count movements recorded after `since`, per position."""
+        ...
+
+    async def lock_counted(
+        self, keys: Sequence[PositionKey], since: datetime
+    ) -> tuple[dict[PositionKey, PositionState], dict[PositionKey, list[tuple[datetime, int]]]]:
+        """`lock_positions` then `movements_since`, in as few round trips as the database
+        allows (counts need both)."""
+        ...
+
+    async def save_counts(
+        self, counted: Sequence[tuple[PositionKey, PositionState, int]], now: datetime
+    ) -> None:
+        """Applied counts as (position, new state, delta): `save_positions` of the states
+        and `journal_counts` of the deltas (asOf is the state's `last_as_of`), together."""
         ...
 
     async def claim_events(self, movements: Sequence[Movement]) -> set[str]:

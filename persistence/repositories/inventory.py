@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from domain.inventory.ingest import PositionKey, PositionState
 from domain.inventory.movements import Movement, MovementKind
+from persistence import raw_writes
 from persistence.batch import chunks, insert_rows, pg_rows, unnest
 from persistence.clock import aware, utcnow
 from persistence.database import Database
@@ -29,6 +30,7 @@ from persistence.tables import (
     incoming_supply,
     inventory_movements,
     inventory_positions,
+    variants,
 )
 
 LOCK_CHUNK = 10_000  # a whole batch: ON CONFLICT takes the row locks in key order
@@ -41,10 +43,126 @@ _STATE = (
 )
 
 
+# The counts' hot statements on PostgreSQL (persistence/raw_writes.py): constant SQL,
+# one array per column, one statement per step whatever the batch size.
+_VARIANT_KEYS_PG = "SELECT sku, id, is_kit FROM variants WHERE sku = ANY($1::text::text[])"
+# See lock_positions: DO UPDATE .. WHERE false locks without writing a row version; the
+# keys come sorted, so concurrent batches lock in the same order.
+_LOCK_PG = """
+INSERT INTO inventory_positions AS p
+    (variant_id, location_id, on_hand, allocated, reserved, safety_stock, unsellable,
+     updated_at)
+SELECT w.v, w.l, 0, 0, 0, 0, 0, $3 FROM unnest($1::text::bigint[], $2::text::int[]) AS w(v, l)
+ON CONFLICT (variant_id, location_id) DO UPDATE SET variant_id = excluded.variant_id
+WHERE false"""
+# A second statement, so that its snapshot (READ COMMITTED) is taken after the locks were
+# granted: it reads what the last holder committed. Each position's later non-count
+# movements come along as two aligned arrays (NULL when there are none).
+_STATE_AND_MOVEMENTS_PG = """
+SELECT p.variant_id, p.location_id, p.on_hand, p.allocated, p.reserved, p.safety_stock,
+       p.unsellable, p.last_as_of, m.recorded, m.deltas
+FROM unnest($1::text::bigint[], $2::text::int[]) AS w(v, l)
+JOIN inventory_positions p ON p.variant_id = w.v AND p.location_id = w.l
+CROSS JOIN LATERAL (
+    SELECT array_agg(recorded_at) AS recorded, array_agg(delta) AS deltas
+    FROM inventory_movements
+    WHERE variant_id = p.variant_id AND location_id = p.location_id
+      AND recorded_at > $3 AND kind <> 'set') AS m"""
+# The counted positions and their journal rows, from the same arrays in one statement.
+_SAVE_COUNTS_PG = """
+WITH saved AS (
+    UPDATE inventory_positions AS p
+    SET on_hand = c.on_hand, safety_stock = c.safety, unsellable = c.unsellable,
+        last_as_of = coalesce(c.as_of, $9), updated_at = $8
+    FROM unnest($1::text::bigint[], $2::text::int[], $3::text::int[], $4::text::int[],
+                $5::text::int[], $6::timestamptz[]) AS c(v, l, on_hand, safety, unsellable, as_of)
+    WHERE p.variant_id = c.v AND p.location_id = c.l)
+INSERT INTO inventory_movements (variant_id, location_id, kind, delta, reason, as_of, recorded_at)
+SELECT j.v, j.l, 'set', j.d, 'count', coalesce(j.a, $9), $8
+FROM unnest($1::text::bigint[], $2::text::int[], $7::text::int[], $6::timestamptz[])
+    WITH ORDINALITY
+    AS j(v, l, d, a, n)
+ORDER BY j.n"""
+
+Counted = tuple[PositionKey, PositionState, int]  # position, its new state, delta journaled
+
+
 class SqlInventoryRepository:
     def __init__(self, conn: AsyncConnection, db: Database) -> None:
         self.conn = conn
         self.db = db
+
+    async def variant_keys(self, skus: Iterable[str]) -> dict[str, tuple[int, bool]]:
+        """SKU -> (variant id, is a kit), for the SKUs that exist: all ingest needs of a
+        variant (mapping whole variants was a tenth of a batch's CPU)."""
+        wanted = list(set(skus))
+        if not self.db.is_sqlite:
+            rows = await raw_writes.execute(
+                self.conn, _VARIANT_KEYS_PG, raw_writes.text_array(wanted)
+            )
+            return {sku: (variant_id, is_kit) for sku, variant_id, is_kit in rows}
+        v = variants.c
+        found: dict[str, tuple[int, bool]] = {}
+        for chunk in chunks(wanted):
+            query = select(v.sku, v.id, v.is_kit).where(self.db.one_of(v.sku, chunk))
+            for sku, variant_id, is_kit in await self.conn.execute(query):
+                found[sku] = (variant_id, bool(is_kit))
+        return found
+
+    async def lock_counted(
+        self, keys: Sequence[PositionKey], since: datetime
+    ) -> tuple[dict[PositionKey, PositionState], dict[PositionKey, list[tuple[datetime, int]]]]:
+        """`lock_positions` and `movements_since` together: two statements on PostgreSQL
+        (the lock, then the states with their movements), whatever the batch size."""
+        if self.db.is_sqlite:
+            return await self.lock_positions(keys), await self.movements_since(keys, since)
+        ordered = sorted(set(keys))
+        variant_ids = raw_writes.int_array(v for v, _ in ordered)
+        location_ids = raw_writes.int_array(loc for _, loc in ordered)
+        await raw_writes.execute(self.conn, _LOCK_PG, variant_ids, location_ids, utcnow())
+        rows = await raw_writes.execute(
+            self.conn, _STATE_AND_MOVEMENTS_PG, variant_ids, location_ids, since
+        )
+        states: dict[PositionKey, PositionState] = {}
+        movements: dict[PositionKey, list[tuple[datetime, int]]] = {}
+        for v, loc, on_hand, allocated, reserved, safety, unsellable, as_of, at, deltas in rows:
+            states[(v, loc)] = PositionState(
+                on_hand, allocated, reserved, safety, unsellable, as_of
+            )
+            if at is not None:
+                movements[(v, loc)] = list(zip(at, deltas, strict=True))
+        return states, movements
+
+    async def save_counts(self, counted: Sequence[Counted], now: datetime) -> None:
+        """`save_positions` and `journal_counts` of applied counts (the journal's asOf is
+        the state's `last_as_of`); one statement on PostgreSQL."""
+        if not counted:
+            return
+        if self.db.is_sqlite:
+            await self.save_positions({key: state for key, state, _ in counted}, now)
+            journal = []
+            for key, state, delta in counted:
+                assert state.last_as_of is not None  # a count sets it
+                journal.append((key, delta, state.last_as_of))
+            await self.journal_counts(journal, now)
+            return
+        as_of = [state.last_as_of for _, state, _ in counted]
+        # A batch's counts usually share their asOf: then it is sent once (an empty array
+        # unnests as NULLs, and coalesce takes the one value).
+        same = as_of[0] if as_of.count(as_of[0]) == len(as_of) else None
+        await raw_writes.execute(
+            self.conn,
+            _SAVE_COUNTS_PG,
+            raw_writes.int_array(key[0] for key, _, _ in counted),
+            raw_writes.int_array(key[1] for key, _, _ in counted),
+            raw_writes.int_array(state.on_hand for _, state, _ in counted),
+            raw_writes.int_array(state.safety_stock for _, state, _ in counted),
+            raw_writes.int_array(state.unsellable for _, state, _ in counted),
+            [] if same is not None else as_of,
+            raw_writes.int_array(delta for _, _, delta in counted),
+            now,
+            same,
+        )
 
     async def lock_positions(self, keys: Sequence[PositionKey]) -> dict[PositionKey, PositionState]:
         """Create missing positions and lock all of them, keys sorted so that concurrent

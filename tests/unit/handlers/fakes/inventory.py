@@ -15,10 +15,30 @@ from tests.unit.handlers.fakes.catalog import FakeCatalog
 class FakeInventory:
     STATE = ("positions", "movements", "incoming")
 
-    def __init__(self) -> None:
+    def __init__(self, catalog: FakeCatalog) -> None:
+        self.catalog = catalog
         self.positions: dict[PositionKey, PositionState] = {}
         self.movements: list[Movement] = []
         self.incoming: list[tuple[PositionKey, int, date, str | None]] = []
+
+    async def variant_keys(self, skus: Iterable[str]) -> dict[str, tuple[int, bool]]:
+        found = await self.catalog.variants_by_sku(skus)
+        return {sku: (variant.id, variant.is_kit) for sku, variant in found.items()}
+
+    async def lock_counted(
+        self, keys: Sequence[PositionKey], since: datetime
+    ) -> tuple[dict[PositionKey, PositionState], dict[PositionKey, list[tuple[datetime, int]]]]:
+        return await self.lock_positions(keys), await self.movements_since(keys, since)
+
+    async def save_counts(
+        self, counted: Sequence[tuple[PositionKey, PositionState, int]], now: datetime
+    ) -> None:
+        await self.save_positions({key: state for key, state, _ in counted}, now)
+        journal = []
+        for key, state, delta in counted:
+            assert state.last_as_of is not None
+            journal.append((key, delta, state.last_as_of))
+        await self.journal_counts(journal, now)
 
     async def lock_positions(self, keys: Sequence[PositionKey]) -> dict[PositionKey, PositionState]:
         for key in keys:

@@ -33,7 +33,7 @@ class FakeUnitOfWork:
         self.catalog_bulk = FakeCatalogBulk(self.catalog)
         self.locations = FakeLocations()
         self.tokens = FakeTokens()
-        self.inventory = FakeInventory()
+        self.inventory = FakeInventory(self.catalog)
         self.channel_atp = FakeChannelAtp(self.catalog, self.inventory)
         self.idempotency = FakeIdempotencyStore()
         self.carts = FakeCarts()
