@@ -18,12 +18,15 @@ through SQLAlchemy (`exec_driver_sql`). Statements are announced to
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from persistence import direct
+
+log = logging.getLogger("orchestra.writes")
 
 # Arrays as PostgreSQL array literals in one text parameter (`$1::text::bigint[]`): asyncpg
 # encodes a list element by element, with an abstract-base-class check on each (about
@@ -52,5 +55,6 @@ async def execute(conn: AsyncConnection, sql: str, *args: Any) -> Sequence[Any]:
     SQLAlchemy (`exec_driver_sql`)."""
     rows = await direct.fetch(conn, sql, *args)
     if rows is None:
+        log.debug("no driver transaction to join, SQLAlchemy runs: %s", sql[:60])
         return (await conn.exec_driver_sql(sql, args)).all()
     return rows
