@@ -178,6 +178,24 @@ def test_a_marketplace_order_with_its_own_price_and_no_payment(api: Api) -> None
     ]
 
 
+def test_order_place_refuses_a_price_that_is_not_a_number_before_claiming_its_key(
+    api: Api,
+) -> None:
+    # Found by the mutation fuzz: "NaN" parses as a Decimal, and with an idempotency key
+    # the request's fingerprint met it before validation did (an INTERNAL error).
+    s = shop(api)
+    for price in ("NaN", "Infinity", "-Infinity"):
+        data = _place(s, lines=[{"sku": s.skus[0], "quantity": 1, "unitPrice": price}])
+        result = api(
+            "mutation($input: OrderPlaceInput!, $key: String) "
+            "{ orderPlace(input: $input, idempotencyKey: $key) "
+            "{ order { id } userErrors { field code } } }",
+            {"input": {**data, "payment": OK}, "key": unique("nan")},
+        )["orderPlace"]
+        assert result["order"] is None
+        assert errors(result) == [(("input", "lines", "0", "unitPrice"), "INVALID")]
+
+
 def test_order_place_refuses_bad_lines_and_a_pickup_where_nobody_picks_up(api: Api) -> None:
     s = shop(api)
     result = api(

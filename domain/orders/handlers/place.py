@@ -198,7 +198,11 @@ def _direct_input_errors(
             continue
         if not trusted:
             errors.append(forbidden(path, "Only admin and partner tokens set a unit price."))
-        elif line.unit_price.is_finite() and _too_precise(line.unit_price):
+        elif not line.unit_price.is_finite():
+            # NaN and Infinity parse as Decimals; nothing downstream (the idempotency
+            # fingerprint, pricing, the ledger) can use one, so they stop here.
+            errors.append(invalid(path, "A finite amount."))
+        elif _too_precise(line.unit_price):
             errors.append(invalid(path, "More decimals than the currency has."))
     if cmd.payment is None and not trusted:
         errors.append(invalid((*base, "payment"), "A storefront order is paid at checkout."))
