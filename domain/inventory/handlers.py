@@ -206,6 +206,11 @@ async def adjust_inventory(
                     result.duplicates += 1
                 else:
                     result.errors.append(event_conflict(item.index, event_id))
+            if not after:
+                # Nothing applied (duplicates and conflicts only): leaving without a
+                # commit rolls back the positions the lock created for this batch, so a
+                # refused batch changes nothing.
+                return result
             await uow.inventory.save_positions(after, now)
             skus = {item.key: item.sku for item in resolved}
             await publish_changes(uow, _changes(before, after, skus), now)

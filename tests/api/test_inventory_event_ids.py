@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests import factories
-from tests.api.test_inventory_ingest import ADJUST, SET, ago, position
+from tests.api.test_inventory_ingest import ADJUST, POSITIONS, SET, ago, position
 from tests.conftest import Api, unique
 
 SCOPES = ["inventory:read", "inventory:write"]
@@ -49,3 +49,21 @@ def test_an_event_id_reused_for_another_movement_is_a_conflict(api: Api) -> None
         (["updates", "0", "eventId"], "CONFLICT")
     ]
     assert position(api, sku, loc)["onHand"] == 8
+
+
+def test_a_refused_adjustment_at_a_new_location_leaves_no_position_behind(api: Api) -> None:
+    # Found by the mutation fuzz: the lock created the (sku, location) position before the
+    # eventId was found taken, and the batch committed it although nothing was applied.
+    sku, loc = _stocked(api)
+    elsewhere = factories.location(api)
+    event_id = unique("ev")
+    sale = {"sku": sku, "location": loc, "delta": -1, "reason": "sale", "eventId": event_id}
+    assert _adjust(api, sale)["applied"] == 1
+    moved = {**sale, "location": elsewhere, "delta": 3}
+    result = _adjust(api, moved)
+    assert (result["applied"], result["duplicates"]) == (0, 0)
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        (["updates", "0", "eventId"], "CONFLICT")
+    ]
+    edges = api(POSITIONS, {"sku": sku, "location": elsewhere})["inventoryPositions"]["edges"]
+    assert edges == []
