@@ -207,10 +207,13 @@ def appeasement_limit(order: Order) -> Decimal:
 def appease(order: Order, amount: Decimal, reason: str, at: datetime, actor: str | None) -> Effects:
     _require_reason(reason)
     limit = appeasement_limit(order)
-    if not amount.is_finite() or amount <= 0 or round_money(amount, order.currency) != amount:
+    if not amount.is_finite() or amount <= 0:
         raise_if([invalid(("amount",), f"Give a positive amount in {order.currency}.")])
+    # Before rounding: quantizing an amount like 1e1000000 overflows the context.
     if amount > limit:
         raise_if([invalid(("amount",), f"At most {limit} {order.currency} can be appeased.")])
+    if round_money(amount, order.currency) != amount:
+        raise_if([invalid(("amount",), f"Give a positive amount in {order.currency}.")])
     order.appeased += amount
     record(order, at, "APPEASED", f"{amount} {order.currency} appeased: {reason.strip()}", actor)
     order.events.append(
