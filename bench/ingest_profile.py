@@ -35,31 +35,11 @@ from sqlalchemy import make_url
 
 from bench.atp import SET
 from bench.atp_data import LOCATIONS, SKUS, load, location, sku
+from bench.checkout import postgres_cpu
 from bench.common import ADMIN_URL, admin_token, asyncpg_dsn, fresh_database, orchestra
 from bench.cpu_profile import by_layer, call
 
 DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_ingest")
-
-
-def postgres_cpu(database: str) -> float:
-    """CPU seconds used so far by the PostgreSQL backends serving `database` (process
-    titles `postgres: <user> <database> ...`)."""
-    total = 0.0
-    ticks = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                title = cmdline.read().decode(errors="replace")
-            if not (title.startswith("postgres: ") and f" {database} " in title):
-                continue
-            with open(f"/proc/{entry}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
 
 
 def batches(count: int, senders: int, seed: int) -> list[list[bytes]]:
