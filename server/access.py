@@ -157,7 +157,23 @@ def document_requirements(ctx: Any) -> Requirements | None:
     """What the execution context's document needs (cached per query text)."""
     if ctx.graphql_document is None or ctx.query is None:
         return None
-    return _cache.get(ctx.schema._schema, ctx.query, ctx.operation_name, ctx.graphql_document)
+    return requirements_for(ctx.schema._schema, ctx.query, ctx.operation_name, ctx.graphql_document)
+
+
+def requirements_for(
+    schema: GraphQLSchema, query: str, operation: str | None, document: DocumentNode
+) -> Requirements:
+    """What `operation` of a validated document needs (cached per query text)."""
+    return _cache.get(schema, query, operation, document)
+
+
+def refusal_for(
+    needed: Requirements, context: Any, variables: Mapping[str, Any] | None
+) -> ApiError | None:
+    """The error refusing the operation to this request's caller, or None."""
+    if getattr(context, "auth_error", None):
+        return unauthenticated(context.auth_error)
+    return check(needed, getattr(context, "token", None), variables)
 
 
 def check(
@@ -221,15 +237,9 @@ class AccessGuard(SchemaExtension):
         ctx = self.execution_context
         needed = document_requirements(ctx)
         if needed is not None:
-            error = self._check(needed, ctx.context, ctx.variables)
+            error = refusal_for(needed, ctx.context, ctx.variables)
             if error is not None:
                 if ctx.operation_type is OperationType.SUBSCRIPTION:
                     raise error  # strawberry ignores a preset result for subscriptions
                 ctx.result = ExecutionResult(data=None, errors=[error])
         yield
-
-    @staticmethod
-    def _check(needed: Requirements, context: Any, variables: dict[str, Any] | None) -> Any:
-        if getattr(context, "auth_error", None):
-            return unauthenticated(context.auth_error)
-        return check(needed, getattr(context, "token", None), variables)

@@ -159,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.services = services
     app.state.shared = graphql.shared  # this worker's shared subscription groups
+    app.state.direct = graphql.direct  # server/pipeline.py, or None
     # Inside the request limits: a client over its rate is told so before "busy".
     install_admission_gate(app, services.db.admission)
     install_request_limits(app, settings)  # body size and request rate: before any GraphQL

@@ -85,6 +85,10 @@ class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):  # issue 10: or
         )
         self.services = services
         settings = services.settings
+        # Imported here: the pipeline's steps import this module (request ids).
+        from server.pipeline import direct_operations
+
+        self.direct = direct_operations(schema) if settings.direct else None  # type: ignore[arg-type]
         # Per app, not per process: tests run apps with different settings side by side.
         self.websocket_adapter_class = type(  # type: ignore[assignment]
             "AppQueuedWebSocket", (QueuedWebSocket,), {"limit": settings.ws_send_queue}
@@ -174,13 +178,25 @@ class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):  # issue 10: or
     async def execute(
         self, request: Request, params: GraphQLRequestData, context: Context
     ) -> ExecutionResult:
+        allowed = GET_ONLY if request.method == "GET" else POST_ONLY
+        if self.direct is not None:
+            result = await self.direct.execute(
+                params.query,
+                params.variables,
+                context,
+                params.operation_name,
+                allowed,
+                params.extensions,
+            )
+            if result is not None:
+                return result
         try:
             return await self.schema.execute(
                 params.query,
                 variable_values=params.variables,
                 context_value=context,
                 operation_name=params.operation_name,
-                allowed_operation_types=GET_ONLY if request.method == "GET" else POST_ONLY,
+                allowed_operation_types=allowed,
                 operation_extensions=params.extensions,
             )
         except InvalidOperationTypeError as error:

@@ -64,25 +64,37 @@ class OperationLog(SchemaExtension):
         ctx = self.execution_context
         result = ctx.result
         errors = (result.errors if result is not None else None) or ctx.pre_execution_errors
-        outcome = outcome_of(errors)
-        name = self.metrics.operation_label(_operation_name(ctx))
-        op_type = _operation_type(ctx)
-        context: Any = ctx.context
-        token = getattr(context, "token", None)
-        self.metrics.observe_operation(
-            name, op_type, outcome, None if op_type == "subscription" else seconds
+        record_operation(
+            self.metrics, _operation_name(ctx), _operation_type(ctx), ctx.context, errors, seconds
         )
-        fields = {
-            "request_id": getattr(context, "request_id", None),
-            "operation": name,
-            "operation_type": op_type,
-            "token_id": token.id if token is not None else None,
-            "duration_ms": round(seconds * 1000, 2),
-            "outcome": outcome,
-        }
-        if errors:
-            fields["error_codes"] = sorted(
-                {str((e.extensions or {}).get("code", "UNCODED")) for e in errors}
-            )
-        level = logging.ERROR if outcome == "server_error" else logging.INFO
-        log.log(level, "graphql operation", extra=fields)
+
+
+def record_operation(
+    metrics: Metrics,
+    operation: str | None,
+    op_type: str,
+    context: Any,
+    errors: list[GraphQLError] | None,
+    seconds: float,
+) -> None:
+    """The operation's metrics sample and log line (also server/pipeline.py's)."""
+    outcome = outcome_of(errors)
+    name = metrics.operation_label(operation)
+    token = getattr(context, "token", None)
+    metrics.observe_operation(
+        name, op_type, outcome, None if op_type == "subscription" else seconds
+    )
+    fields = {
+        "request_id": getattr(context, "request_id", None),
+        "operation": name,
+        "operation_type": op_type,
+        "token_id": token.id if token is not None else None,
+        "duration_ms": round(seconds * 1000, 2),
+        "outcome": outcome,
+    }
+    if errors:
+        fields["error_codes"] = sorted(
+            {str((e.extensions or {}).get("code", "UNCODED")) for e in errors}
+        )
+    level = logging.ERROR if outcome == "server_error" else logging.INFO
+    log.log(level, "graphql operation", extra=fields)

@@ -31,22 +31,31 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         context: Any = self.execution_context.context
-        request_id = getattr(context, "request_id", "-")
-        if is_unavailable(error.original_error):
-            # An outage, not a bug: one line without a traceback, and a code to retry on.
-            log.error("request %s at %s: %r", request_id, error.path, error.original_error)
-            message, code = "Service temporarily unavailable.", "UNAVAILABLE"
-        else:
-            log.error(
-                "request %s failed at %s",
-                request_id,
-                error.path,
-                exc_info=error.original_error,
-            )
-            message, code = "Internal server error.", "INTERNAL"
-        return GraphQLError(
-            message,
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": code, "requestId": request_id},
+        return anonymised(error, getattr(context, "request_id", "-"))
+
+
+def masked(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
+    """The errors a client is shown: unexpected ones logged and replaced (the extension's
+    rule, for server/pipeline.py)."""
+    return [anonymised(e, request_id) if _should_mask(e) else e for e in errors]
+
+
+def anonymised(error: GraphQLError, request_id: str) -> GraphQLError:
+    if is_unavailable(error.original_error):
+        # An outage, not a bug: one line without a traceback, and a code to retry on.
+        log.error("request %s at %s: %r", request_id, error.path, error.original_error)
+        message, code = "Service temporarily unavailable.", "UNAVAILABLE"
+    else:
+        log.error(
+            "request %s failed at %s",
+            request_id,
+            error.path,
+            exc_info=error.original_error,
         )
+        message, code = "Internal server error.", "INTERNAL"
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": code, "requestId": request_id},
+    )

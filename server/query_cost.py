@@ -11,9 +11,9 @@ to a caller with a budget says what it cost and what is left in `extensions.cost
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, NamedTuple
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -23,7 +23,21 @@ from server.ratelimit import Decision
 from server.request_limits import RETRY_AFTER, client_ip, throttle_of
 
 
-class QueryCost(SchemaExtension):
+class Priced(NamedTuple):
+    """What the cost of a request depends on."""
+
+    schema: GraphQLSchema
+    query: str | None
+    document: DocumentNode | None
+    operation_name: str | None
+    variables: dict[str, Any] | None
+    context: Any
+
+
+class CostCheck:
+    """One request's cost: measured with its variables, checked against the limit,
+    charged to the caller's budget, and reported in `extensions.cost`."""
+
     def __init__(self, cache: DocumentCache, limits: Limits) -> None:
         self.cache = cache
         self.limits = limits
@@ -33,72 +47,59 @@ class QueryCost(SchemaExtension):
         self.rule_rate = 0.0
         self.cached = False
 
-    async def on_execute(self) -> AsyncIterator[None]:
-        if self.execution_context.result is not None:
-            # Answered by the response cache, which runs first: nothing executes, so
-            # nothing is charged; the answer still says what the query would cost.
-            self.cached = self._measure_only()
-            yield
-            return
-        error = await self._check()
-        if error is not None:
-            if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
-                raise error  # strawberry ignores a preset result for subscriptions
-            self.execution_context.result = ExecutionResult(data=None, errors=[error])
-        yield
-
-    def _measure(self) -> Any:
+    def _measure(self, request: Priced) -> Any:
         """This request's exact cost measure (cached per document and sizes), or None."""
-        ctx = self.execution_context
-        if ctx.graphql_document is None or ctx.query is None:
+        if request.document is None or request.query is None:
             return None
         return exact_measure(
-            self.cache.peek(ctx.query),
-            ctx.schema._schema,
-            ctx.graphql_document,
-            ctx.operation_name,
-            ctx.variables,
+            self.cache.peek(request.query),
+            request.schema,
+            request.document,
+            request.operation_name,
+            request.variables,
         )
 
-    def _budget(self) -> tuple[Any, Any, str, str] | None:
+    @staticmethod
+    def _budget(context: Any) -> tuple[Any, Any, str, str] | None:
         """(request, throttle, bucket key, kind) when the caller has a budget."""
-        ctx = self.execution_context
-        request: Any = getattr(ctx.context, "request", None)
+        request: Any = getattr(context, "request", None)
         throttle = throttle_of(request.scope) if request is not None else None
         if throttle is None:
             return None
-        token = getattr(ctx.context, "token", None)
+        token = getattr(context, "token", None)
         if token is not None:
             key, kind = f"token:{token.id}", token.kind.value
         else:
             key, kind = "ip:" + client_ip(request.scope), "anonymous"
         return request, throttle, key, kind
 
-    def _measure_only(self) -> bool:
-        """The cost of an answer served from the cache, for `extensions.cost`, when the
-        caller has a budget; True when there is something to report."""
-        measure = self._measure()
-        budget = self._budget()
+    def measure_only(self, request: Priced) -> None:
+        """The cost of an answer served from the response cache, for `extensions.cost`,
+        when the caller has a budget: nothing executes, so nothing is charged."""
+        measure = self._measure(request)
+        budget = self._budget(request.context)
         if measure is None or budget is None:
-            return False
+            return
         _, throttle, _, kind = budget
         if throttle.cost_rule(kind) is None:
-            return False
+            return
         self.cost = measure.cost
-        return True
+        self.cached = True
 
-    async def _check(self) -> GraphQLError | None:
-        measure = self._measure()
+    async def check(self, request: Priced) -> GraphQLError | None:
+        """The error refusing the request (over the limit, or the budget spent), else
+        None with the cost charged."""
+        measure = self._measure(request)
         if measure is None:
             return None  # no such operation: execution reports it
         self.cost = measure.cost
         refused = measure_error(measure, self.limits)
         if refused is not None:
             return refused
-        budget = self._budget()
+        budget = self._budget(request.context)
         if budget is None or measure.cost <= 0:
             return None
-        request, throttle, key, kind = budget
+        http, throttle, key, kind = budget
         rule = throttle.cost_rule(kind)
         if rule is None:
             return None
@@ -106,7 +107,7 @@ class QueryCost(SchemaExtension):
         self.decision = decision = await throttle.charge(key, kind, measure.cost)
         if decision is None or decision.allowed:
             return None
-        request.scope.setdefault("state", {})[RETRY_AFTER] = decision.retry_seconds
+        http.scope.setdefault("state", {})[RETRY_AFTER] = decision.retry_seconds
         return GraphQLError(
             f"Query cost budget exhausted: this query costs {measure.cost}, "
             f"{int(decision.remaining)} of {int(rule.capacity)} remain and "
@@ -115,7 +116,7 @@ class QueryCost(SchemaExtension):
             extensions={"code": "THROTTLED", "retryAfter": decision.retry_seconds},
         )
 
-    def get_results(self) -> dict[str, Any]:
+    def results(self, subscription: bool) -> dict[str, Any]:
         # Reported to callers with a budget (every kind has one by default): the answer
         # then tells them how to pace themselves.
         if self.cached and self.cost is not None:
@@ -128,7 +129,7 @@ class QueryCost(SchemaExtension):
             }
         if self.cost is None or self.decision is None:
             return {}
-        if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+        if subscription:
             # Charged once when it starts; its events would only repeat that figure, and
             # subscribers sharing one execution (server/shared_subscriptions.py) get the
             # same bytes, so an event carries nothing of one subscriber's own.
@@ -143,3 +144,39 @@ class QueryCost(SchemaExtension):
             "restoreRate": round(self.rule_rate, 2),
         }
         return {"cost": cost}
+
+
+class QueryCost(SchemaExtension):
+    def __init__(self, cache: DocumentCache, limits: Limits) -> None:
+        self.check = CostCheck(cache, limits)
+
+    def _priced(self) -> Priced:
+        ctx = self.execution_context
+        return Priced(
+            ctx.schema._schema,
+            ctx.query,
+            ctx.graphql_document,
+            ctx.operation_name,
+            ctx.variables,
+            ctx.context,
+        )
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        if self.execution_context.result is not None:
+            # Answered by the response cache, which runs first: nothing executes, so
+            # nothing is charged; the answer still says what the query would cost.
+            self.check.measure_only(self._priced())
+            yield
+            return
+        error = await self.check.check(self._priced())
+        if error is not None:
+            if self.execution_context.operation_type is OperationType.SUBSCRIPTION:
+                raise error  # strawberry ignores a preset result for subscriptions
+            self.execution_context.result = ExecutionResult(data=None, errors=[error])
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        if self.check.cost is None:
+            return {}
+        subscription = self.execution_context.operation_type is OperationType.SUBSCRIPTION
+        return self.check.results(subscription)

@@ -26,6 +26,7 @@ import json
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from graphql import ExecutionResult
@@ -77,46 +78,81 @@ def _copy(result: ExecutionResult) -> ExecutionResult:
     return ExecutionResult(data=result.data, errors=None)
 
 
+class Slot:
+    """One request's turn at a key: the answer found, or the duty to report its own."""
+
+    __slots__ = ("answer", "cached")
+
+    def __init__(self, cached: ExecutionResult | None) -> None:
+        self.cached = cached  # a copy of the stored or shared answer, or None: execute
+        self.answer: ExecutionResult | None = None  # the executed result, set by the caller
+
+
+@asynccontextmanager
+async def serving(cache: ResponseCache, key: Key) -> AsyncIterator[Slot]:
+    """The cached answer for `key`, or the turn to execute it: a request that leads the
+    executions of its key stores its error-free answer and shares it with those waiting."""
+    generation = cache.generation
+    slot_key = (key, generation)
+    cached = cache.get(key)
+    if cached is None:
+        pending = cache.inflight.get(slot_key)
+        if pending is not None:
+            cached = await asyncio.shield(pending)
+    if cached is not None:
+        yield Slot(_copy(cached))
+        return
+    # Lead the executions of this key unless another request already does (one that
+    # got a failed answer and now runs on its own).
+    future: asyncio.Future[ExecutionResult | None] | None = None
+    if slot_key not in cache.inflight:
+        future = asyncio.get_running_loop().create_future()
+        cache.inflight[slot_key] = future
+    stored: ExecutionResult | None = None
+    try:
+        slot = Slot(None)
+        yield slot
+        result = slot.answer
+        if isinstance(result, ExecutionResult) and not result.errors:
+            stored = _copy(result)
+            cache.put(key, stored, generation)
+    finally:
+        if future is not None:
+            if cache.inflight.get(slot_key) is future:
+                del cache.inflight[slot_key]
+            future.set_result(stored)
+
+
+def key_for(
+    query: str, operation_name: str | None, variables: dict[str, Any] | None, token: Any
+) -> Key:
+    """Everything a catalog answer depends on: the document, operation and variables, and
+    all of the token that can change what it sees."""
+    grants = (
+        None
+        if token is None
+        else (token.kind, tuple(sorted(token.scopes)), token.channel, token.location)
+    )
+    return (query, operation_name, json.dumps(variables or {}, sort_keys=True, default=str), grants)
+
+
 class CachedCatalogResponses(SchemaExtension):
     def __init__(self, cache: ResponseCache) -> None:
         self.cache = cache
 
     async def on_execute(self) -> AsyncIterator[None]:
         ctx = self.execution_context
-        cache = self.cache
-        key = self._key() if cache.ttl > 0 and ctx.result is None else None
+        key = self._key() if self.cache.ttl > 0 and ctx.result is None else None
         if key is None:
             yield
             return
-        generation = cache.generation
-        slot = (key, generation)
-        cached = cache.get(key)
-        if cached is None:
-            pending = cache.inflight.get(slot)
-            if pending is not None:
-                cached = await asyncio.shield(pending)
-        if cached is not None:
-            ctx.result = _copy(cached)
+        async with serving(self.cache, key) as slot:
+            if slot.cached is not None:
+                ctx.result = slot.cached
+                yield
+                return
             yield
-            return
-        # Lead the executions of this key unless another request already does (one that
-        # got a failed answer and now runs on its own).
-        future: asyncio.Future[ExecutionResult | None] | None = None
-        if slot not in cache.inflight:
-            future = asyncio.get_running_loop().create_future()
-            cache.inflight[slot] = future
-        answer: ExecutionResult | None = None
-        try:
-            yield
-            result = ctx.result
-            if isinstance(result, ExecutionResult) and not result.errors:
-                answer = _copy(result)
-                cache.put(key, answer, generation)
-        finally:
-            if future is not None:
-                if cache.inflight.get(slot) is future:
-                    del cache.inflight[slot]
-                future.set_result(answer)
+            slot.answer = ctx.result  # type: ignore[assignment]
 
     def _key(self) -> Key | None:
         ctx = self.execution_context
@@ -125,11 +161,6 @@ class CachedCatalogResponses(SchemaExtension):
         needed = document_requirements(ctx)
         if needed is None or not needed.catalog_only:
             return None
-        token = getattr(ctx.context, "token", None)
-        grants = (
-            None
-            if token is None
-            else (token.kind, tuple(sorted(token.scopes)), token.channel, token.location)
+        return key_for(
+            ctx.query, ctx.operation_name, ctx.variables, getattr(ctx.context, "token", None)
         )
-        variables = json.dumps(ctx.variables or {}, sort_keys=True, default=str)
-        return (ctx.query, ctx.operation_name, variables, grants)

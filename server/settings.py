@@ -26,6 +26,10 @@ class Settings:
     # Compiled execution (server/execution); ORCHESTRA_COMPILED=0 turns it off. The default
     # reads the environment too, so `ORCHESTRA_COMPILED=0 pytest` runs on graphql-core.
     compiled: bool = field(default_factory=lambda: os.environ.get("ORCHESTRA_COMPILED") != "0")
+    # Compiled operations of cached documents skip strawberry's extension machinery and run
+    # its steps directly (server/pipeline.py); ORCHESTRA_DIRECT=0 sends every operation
+    # through Schema.execute (for comparing the two; off when `compiled` is off).
+    direct: bool = field(default_factory=lambda: os.environ.get("ORCHESTRA_DIRECT") != "0")
     hold_sweep_seconds: float = 5.0  # how often expired cart holds are released; 0: never
     pickup_sweep_seconds: float = 60.0  # how often uncollected pickups are expired; 0: never
     # How often every backordered SKU is retried (the availability feed triggers releases
@@ -59,6 +63,7 @@ class Settings:
             db_queue_timeout=float(env.get("ORCHESTRA_DB_QUEUE_TIMEOUT", "30")),
             response_cache_ttl=float(env.get("ORCHESTRA_RESPONSE_CACHE_TTL", "1.0")),
             compiled=env.get("ORCHESTRA_COMPILED", "1") != "0",
+            direct=env.get("ORCHESTRA_DIRECT", "1") != "0",
             hold_sweep_seconds=float(env.get("ORCHESTRA_HOLD_SWEEP_SECONDS", "5")),
             pickup_sweep_seconds=float(env.get("ORCHESTRA_PICKUP_SWEEP_SECONDS", "60")),
             backorder_sweep_seconds=float(env.get("ORCHESTRA_BACKORDER_SWEEP_SECONDS", "30")),

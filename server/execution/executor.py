@@ -81,7 +81,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         """Executor.build, with the variables coerced by the operation's compiled coercer
         (server/execution/variables.py) when it accepts them; graphql-core's build for
         everything else, including every request whose variables have errors."""
-        operation = _single_operation(document, operation_name)
+        operation = single_operation(document, operation_name)
         manager = _manager(middleware)
         if operation is not None and manager is not False:
             coercer = cls.plans.variable_coercer(schema, operation)
@@ -213,7 +213,7 @@ if len(_InfoClass._fields) != 15:  # a strawberry whose info differs: always cal
     _strawberry_build_resolve_info = None
 
 
-def _single_operation(
+def single_operation(
     document: DocumentNode, operation_name: str | None
 ) -> OperationDefinitionNode | None:
     """The operation Executor.build would select, when the document is plain: one

@@ -17,6 +17,8 @@ import pytest
 from domain.tokens.model import ApiToken, TokenKind
 from resolvers.context import Context
 from server.app import Services, create_schema
+from server.graphql_http import POST_ONLY
+from server.pipeline import direct_operations
 from server.settings import Settings
 from tests import factories
 from tests.conftest import Api, unique
@@ -28,10 +30,24 @@ FAILING = """{ products(first: 2, after: "not-a-cursor") { edges { node { title 
 
 
 class App:
-    def __init__(self, settings: Settings) -> None:
+    """The schema in-process, with strawberry's extensions or the direct path
+    (server/pipeline.py: it serves documents already in the document cache)."""
+
+    def __init__(self, settings: Settings, direct: bool) -> None:
         self.loop = asyncio.new_event_loop()
-        self.services = Services(replace(settings, response_cache_ttl=30.0))
-        self.schema = create_schema(self.services.settings, self.services.responses)
+        compiled = settings.compiled or direct
+        self.services = Services(replace(settings, response_cache_ttl=30.0, compiled=compiled))
+        services = self.services
+        self.schema = create_schema(services.settings, services.responses, services.metrics)
+        self.direct = direct_operations(self.schema) if direct else None  # type: ignore[arg-type]
+        assert (self.direct is not None) == direct
+
+    async def execute(self, query: str, variables: dict[str, Any], context: Context) -> Any:
+        if self.direct is not None:
+            found = await self.direct.execute(query, variables, context, None, POST_ONLY, None)
+            if found is not None:
+                return found
+        return await self.schema.execute(query, variables, context_value=context)
 
     def context(self, token: ApiToken) -> Context:
         services = self.services
@@ -47,7 +63,7 @@ class App:
         async def go() -> list[Any]:
             return await asyncio.gather(
                 *(
-                    self.schema.execute(query, variables, context_value=self.context(token))
+                    self.execute(query, variables, self.context(token))
                     for query, variables, token in requests
                 )
             )
@@ -64,9 +80,9 @@ class App:
         loop.close()
 
 
-@pytest.fixture
-def app(settings: Settings) -> Iterator[App]:
-    instance = App(settings)
+@pytest.fixture(params=["extensions", "direct"])
+def app(settings: Settings, request: pytest.FixtureRequest) -> Iterator[App]:
+    instance = App(settings, request.param == "direct")
     try:
         yield instance
     finally:
@@ -87,7 +103,11 @@ def token(**changes: Any) -> ApiToken:
 
 
 def test_identical_failing_requests_each_get_their_error(app: App) -> None:
+    app.run([(FAILING, {}, token())])  # the document is cached: the direct path takes it
+    served = app.direct.served if app.direct is not None else 0
     results = app.run([(FAILING, {}, token())] * 3)
+    if app.direct is not None:
+        assert app.direct.served == served + 3
     for result in results:
         [error] = result.errors
         assert error.message == "Malformed cursor in `after`."
@@ -139,9 +159,7 @@ def test_an_answer_read_before_a_write_is_not_cached_after_it(
         services.reference.invalidate()
         lock = services.reference._lock
         await lock.acquire()
-        slow = asyncio.ensure_future(
-            app.schema.execute(query, {}, context_value=app.context(reader))
-        )
+        slow = asyncio.ensure_future(app.execute(query, {}, app.context(reader)))
         await read.wait()
         writer = token(scopes=frozenset({"catalog:read", "catalog:write"}))
         variables = {
@@ -151,15 +169,13 @@ def test_an_answer_read_before_a_write_is_not_cached_after_it(
                 "variants": [{"sku": handle, "title": "v"}],
             }
         }
-        created = await app.schema.execute(
-            factories.PRODUCT, variables, context_value=app.context(writer)
-        )
+        created = await app.execute(factories.PRODUCT, variables, app.context(writer))
         assert created.errors is None
         assert created.data is not None
         assert created.data["productCreate"]["userErrors"] == []
         lock.release()
         first = await slow
-        return first, await app.schema.execute(query, {}, context_value=app.context(reader))
+        return first, await app.execute(query, {}, app.context(reader))
 
     first, after = app.loop.run_until_complete(scenario())
     assert first.errors is None
