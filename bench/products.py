@@ -50,6 +50,12 @@ DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_products")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 MODES = {
     "compiled": {"ORCHESTRA_RESPONSE_CACHE_TTL": "0", "ORCHESTRA_COMPILED": "1"},
+    # Compiled, but through strawberry's Schema.execute and its extensions (server/pipeline.py).
+    "extensions": {
+        "ORCHESTRA_RESPONSE_CACHE_TTL": "0",
+        "ORCHESTRA_COMPILED": "1",
+        "ORCHESTRA_DIRECT": "0",
+    },
     "graphql-core": {"ORCHESTRA_RESPONSE_CACHE_TTL": "0", "ORCHESTRA_COMPILED": "0"},
     "cached": {"ORCHESTRA_RESPONSE_CACHE_TTL": "1", "ORCHESTRA_COMPILED": "1"},
 }

@@ -122,7 +122,8 @@ def test_generated_queries_answer_the_same_on_both_executors(demo: Demo, data: A
     query, variables = data.draw(generated(demo.schema._schema, demo.names), label="query")
     recorder = demo.compare(query, variables)
     assert not recorder.differences, str(recorder.differences[0])
-    assert recorder.unstable == 0
+    # Only the order of errors from concurrent fields may depend on timing.
+    assert recorder.unstable == recorder.reordered
 
 
 def test_generated_queries_run_compiled(demo: Demo) -> None:
