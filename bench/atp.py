@@ -1,13 +1,14 @@
 """Issue 3 benchmarks on PostgreSQL: availability to promise and batch ingest.
 
-    .venv/bin/python bench/atp.py [--seconds 15] [--concurrency 32] [--workers 2]
+    .venv/bin/python bench/atp.py [--seconds 5] [--rounds 3] [--concurrency 32] [--workers 2]
 
 1. Loads 10,000 SKUs x 100 locations (1,000,000 positions) into a scratch database
    (orchestra_bench_atp) and gives the `web` channel a 50-location view.
 2. Availability of a 5-SKU cart (`availability(channel, skus)`), 32 connections, against
-   `orchestra serve --workers 2` with compiled execution and with graphql-core
-   (ORCHESTRA_COMPILED=0); then, in the same run, against a bare Starlette + asyncpg
-   endpoint (bench/bare_atp.py, 2 uvicorn workers) running the same SQL.
+   `orchestra serve --workers 2` in each mode (compiled; compiled through strawberry's
+   extensions, ORCHESTRA_DIRECT=0; graphql-core, ORCHESTRA_COMPILED=0) and against a bare
+   Starlette + asyncpg endpoint (bench/bare_atp.py, 2 uvicorn workers) running the same
+   SQL, in rounds that alternate between them; figures are over all rounds.
 3. inventorySet batches of 1,000 absolute counts over HTTP, both ways: updates/s.
    (`--skip-availability` runs only this; `--batches 0` skips it.)
 """
@@ -22,6 +23,7 @@ import random
 import sys
 import time
 import urllib.request
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +43,7 @@ from bench.common import (
     sessions,
     wait_for,
 )
-from bench.loadgen import LoadResult, post_request, run_load
+from bench.loadgen import Figures, LoadResult, post_request, run_load
 
 # BENCH_DATABASE and BENCH_PORT keep parallel runs on a shared machine apart.
 DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_atp")
@@ -120,26 +122,23 @@ def ingest(endpoint: str, secret: str, batches: int, senders: int) -> tuple[floa
     return applied / (time.perf_counter() - started), applied
 
 
-CPU_MS: dict[tuple[str, str], float] = {}  # (mode, query) -> server CPU ms per request
-
-
 def measure(
-    url: str, requests: list[bytes], args: argparse.Namespace, pid: int, key: tuple[str, str]
-) -> LoadResult:
-    """A 3-second warm-up, then the measured run; records the server's CPU per request
+    url: str, requests: list[bytes], args: argparse.Namespace, pid: int
+) -> tuple[LoadResult, float]:
+    """A 3-second warm-up, then the measured run and the server's CPU seconds during it
     (all its processes, from /proc), which does not depend on how busy the machine was."""
     asyncio.run(run_load(url, requests, concurrency=args.concurrency, duration=3))
     cpu = cpu_seconds(pid)
     result = asyncio.run(
         run_load(url, requests, concurrency=args.concurrency, duration=args.seconds)
     )
-    CPU_MS[key] = (cpu_seconds(pid) - cpu) / max(result.requests, 1) * 1000
-    return result
+    return result, cpu_seconds(pid) - cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=float, default=5, help="per server, query and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batches", type=int, default=40)
@@ -166,63 +165,33 @@ def main() -> None:
             f"{args.workers} workers, {args.concurrency} connections, 5-SKU carts, "
             f"{VIEW_LOCATIONS}-location view"
         )
-        graphql: dict[tuple[str, str], LoadResult] = {}
-        ingest_rates: dict[str, tuple[float, int]] = {}
-        connections: dict[str, int] = {}
-        for mode in modes:
-            with serving(url, workers=args.workers, env=MODES[mode], port=PORT) as endpoint:
-                opened = sessions(url)
-                for name, query in QUERIES.items():
-                    if args.skip_availability:
-                        break
-                    requests = [
-                        post_request(endpoint, {"query": query, "variables": {"skus": c}}, auth)
-                        for c in cart_list
-                    ]
-                    graphql[(mode, name)] = measure(
-                        endpoint, requests, args, SERVER_PIDS[endpoint], (mode, name)
-                    )
-                connections[mode] = sessions(url) - opened
-                if args.batches:
-                    cpu = cpu_seconds(SERVER_PIDS[endpoint])
-                    ingest_rates[mode] = ingest(endpoint, secret, args.batches, args.senders)
-                    CPU_MS[(mode, "ingest")] = cpu_seconds(SERVER_PIDS[endpoint]) - cpu
-        bare_url = f"http://127.0.0.1:{PORT + 1}/availability"
-        bare = {}
-        if not args.skip_availability:
-            process = bare_server(
-                "bench.bare_atp:create_app", asyncpg_dsn(url), args.workers, PORT + 1
-            )
-            try:
-                wait_for(bare_url, json.dumps({"channel": "web", "skus": cart_list[0]}).encode())
-                for name in QUERIES:
-                    breakdown = "breakdown" in name
-                    bodies = [
-                        post_request(
-                            bare_url, {"channel": "web", "skus": c, "locations": breakdown}, {}
-                        )
-                        for c in cart_list
-                    ]
-                    bare[name] = measure(bare_url, bodies, args, process.pid, ("bare", name))
-            finally:
-                process.terminate()
-                process.wait(timeout=15)
-        for name in QUERIES if not args.skip_availability else ():
-            bare_cpu = CPU_MS[("bare", name)]
-            print(
-                bare[name].summary(f"bare Starlette+asyncpg, same SQL, {name}")
-                + f"; server CPU {bare_cpu:.2f} ms/request"
-            )
+        figures: dict[tuple[str, str], Figures] = defaultdict(Figures)
+        connections = dict.fromkeys(modes, 0)
+        # Rounds alternate between the servers (one running at a time): this machine's
+        # speed drifts by tens of percent within minutes, and alternating spreads a drift
+        # over every server alike, so the ratios compare like with like.
+        for _ in range(0 if args.skip_availability else args.rounds):
             for mode in modes:
-                result = graphql[(mode, name)]
-                cpu = CPU_MS[(mode, name)]
+                with serving(url, workers=args.workers, env=MODES[mode], port=PORT) as endpoint:
+                    opened = sessions(url)
+                    for name, query in QUERIES.items():
+                        requests = [
+                            post_request(endpoint, {"query": query, "variables": {"skus": c}}, auth)
+                            for c in cart_list
+                        ]
+                        pid = SERVER_PIDS[endpoint]
+                        figures[(mode, name)].add(*measure(endpoint, requests, args, pid))
+                    connections[mode] += sessions(url) - opened
+            bare_availability(url, args, cart_list, figures)
+        for name in QUERIES if not args.skip_availability else ():
+            bare = figures[("bare", name)]
+            print(bare.summary(f"bare Starlette+asyncpg, same SQL, {name}"))
+            for mode in modes:
+                result = figures[(mode, name)]
+                print(result.summary(f"GraphQL availability {mode}, {name} ({label})"))
                 print(
-                    result.summary(f"GraphQL availability {mode}, {name} ({label})")
-                    + f"; server CPU {cpu:.2f} ms/request"
-                )
-                print(
-                    f"{mode} / bare, {name}: throughput {result.rps / bare[name].rps:.0%}, "
-                    f"CPU per request {bare_cpu / cpu:.0%} of bare's efficiency"
+                    f"{mode} / bare, {name}: throughput {result.rps / bare.rps:.0%}, "
+                    f"CPU per request {bare.cpu_ms / result.cpu_ms:.0%} of bare's efficiency"
                 )
         for mode in modes:
             if not args.skip_availability:
@@ -230,17 +199,43 @@ def main() -> None:
                     f"{mode}: PostgreSQL connections opened while serving the availability "
                     f"runs: {connections[mode]}"
                 )
-            if mode in ingest_rates:
-                rate, applied = ingest_rates[mode]
-                per_batch = CPU_MS[(mode, "ingest")] / max(args.batches, 1) * 1000
-                print(
-                    f"inventorySet {mode}, {args.batches} batches of 1,000 over HTTP from "
-                    f"{args.senders} senders: {rate:,.0f} updates/s ({applied:,} applied); "
-                    f"server CPU {per_batch:.0f} ms per batch of 1,000"
-                )
+            if not args.batches:
+                continue
+            with serving(url, workers=args.workers, env=MODES[mode], port=PORT) as endpoint:
+                cpu = cpu_seconds(SERVER_PIDS[endpoint])
+                rate, applied = ingest(endpoint, secret, args.batches, args.senders)
+                per_batch = (cpu_seconds(SERVER_PIDS[endpoint]) - cpu) / args.batches * 1000
+            print(
+                f"inventorySet {mode}, {args.batches} batches of 1,000 over HTTP from "
+                f"{args.senders} senders: {rate:,.0f} updates/s ({applied:,} applied); "
+                f"server CPU {per_batch:.0f} ms per batch of 1,000"
+            )
     finally:
         if not args.keep:
             drop_database(DATABASE)
+
+
+def bare_availability(
+    url: str,
+    args: argparse.Namespace,
+    cart_list: list[list[str]],
+    figures: dict[tuple[str, str], Figures],
+) -> None:
+    """One round of the bare endpoint, both questions (bench/bare_atp.py)."""
+    bare_url = f"http://127.0.0.1:{PORT + 1}/availability"
+    process = bare_server("bench.bare_atp:create_app", asyncpg_dsn(url), args.workers, PORT + 1)
+    try:
+        wait_for(bare_url, json.dumps({"channel": "web", "skus": cart_list[0]}).encode())
+        for name in QUERIES:
+            breakdown = "breakdown" in name
+            bodies = [
+                post_request(bare_url, {"channel": "web", "skus": c, "locations": breakdown}, {})
+                for c in cart_list
+            ]
+            figures[("bare", name)].add(*measure(bare_url, bodies, args, process.pid))
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import asyncio
 import json
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -115,3 +115,33 @@ async def run_load(
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return LoadResult(len(latencies), errors, time.perf_counter() - started, latencies)
+
+
+@dataclass
+class Figures:
+    """Requests, time, latencies and the server's CPU over every round of one mode."""
+
+    requests: int = 0
+    seconds: float = 0.0
+    cpu: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def add(self, result: LoadResult, cpu: float) -> None:
+        self.requests += result.requests
+        self.seconds += result.seconds
+        self.cpu += cpu
+        self.latencies += result.latencies_ms
+        self.errors += result.errors
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu / self.requests * 1000 if self.requests else float("nan")
+
+    def summary(self, label: str) -> str:
+        result = LoadResult(self.requests, self.errors, self.seconds, self.latencies)
+        return f"{result.summary(label)}; server CPU {self.cpu_ms:.2f} ms/request"

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,7 +40,7 @@ from bench.common import (
     sessions,
     wait_for,
 )
-from bench.loadgen import LoadResult, post_request, run_load
+from bench.loadgen import Figures, LoadResult, post_request, run_load
 
 QUERY = """query { products(first: 20) { edges { node { title
   variants { sku price(channel: "web") { amount } } } } } }"""
@@ -60,36 +59,6 @@ MODES = {
     "cached": {"ORCHESTRA_RESPONSE_CACHE_TTL": "1", "ORCHESTRA_COMPILED": "1"},
 }
 BARE_PORT = PORT + 2
-
-
-@dataclass
-class Figures:
-    """Requests, time, latencies and the server's CPU over every round of one mode."""
-
-    requests: int = 0
-    seconds: float = 0.0
-    cpu: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-
-    def add(self, result: LoadResult, cpu: float) -> None:
-        self.requests += result.requests
-        self.seconds += result.seconds
-        self.cpu += cpu
-        self.latencies += result.latencies_ms
-        self.errors += result.errors
-
-    @property
-    def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    @property
-    def cpu_ms(self) -> float:
-        return self.cpu / self.requests * 1000 if self.requests else float("nan")
-
-    def summary(self, label: str) -> str:
-        result = LoadResult(self.requests, self.errors, self.seconds, self.latencies)
-        return f"{result.summary(label)}; server CPU {self.cpu_ms:.2f} ms/request"
 
 
 def measure(
