@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, GraphQLSyntaxError, parse
 from strawberry.extensions import SchemaExtension
@@ -51,6 +52,9 @@ class Entry:
     measures: dict[str | None, Measure]  # per operation, list sizes from variables = 1
     variable_sized: bool  # whether any list size comes from a variable
     exact: dict[tuple[object, ...], Measure] = field(default_factory=dict)
+    # What each operation needs of a token (server/access.py), for server/pipeline.py:
+    # looked up here, a request skips hashing its document's text.
+    requirements: dict[str | None, Any] = field(default_factory=dict)
 
 
 class DocumentCache:

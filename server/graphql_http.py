@@ -130,8 +130,10 @@ class OrchestraGraphQL(OrjsonResponses, GraphQL[Context, None]):  # issue 10: or
                 f"{request.method} is not supported: use POST (or GET for queries).",
                 headers={"Allow": "GET, POST"},
             )
-        adapter = self.request_adapter_class(request)
-        if self.should_render_graphql_ide(adapter):
+        # Only a GET can ask for GraphiQL: a POST skips building strawberry's adapter.
+        if request.method == "GET" and self.should_render_graphql_ide(
+            self.request_adapter_class(request)
+        ):
             return await self.render_graphql_ide(request)
         media_type = spec.negotiate(request.headers.get("accept"))
         if media_type is None:

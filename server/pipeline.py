@@ -103,7 +103,10 @@ class DirectOperations:
         if op_type not in allowed or bad_variable(variables) is not None:
             return None
         name = operation_name if operation_name is not None else _name(operation)
-        needed = access.requirements_for(self.core_schema, query, name, document)
+        needed = entry.requirements.get(name)
+        if needed is None:
+            needed = access.requirements_for(self.core_schema, query, name, document)
+            entry.requirements[name] = needed
         if access.refusal_for(needed, context, variables) is not None:
             return None
         self.documents.get(query)  # counted as a hit, as the document extension does
