@@ -235,14 +235,14 @@ def main() -> None:
     per_request = elapsed / args.requests * 1000
     if args.time_only:
         cpu_ms = CPU_SECONDS[0] / args.requests * 1000
-        who = "bare endpoint" if args.bare else f"ORCHESTRA_COMPILED={args.compiled}"
+        who = "bare endpoint" if args.bare else _mode(args.compiled)
         print(
             f"{args.workload}, {who}: {cpu_ms:.2f} ms CPU/request "
             f"in this process ({per_request:.2f} ms wall/request at {args.concurrency} at a time)"
         )
         return
     report = io.StringIO()
-    who = "bare endpoint" if args.bare else f"ORCHESTRA_COMPILED={args.compiled}"
+    who = "bare endpoint" if args.bare else _mode(args.compiled)
     report.write(
         f"{args.workload}, {who}: {args.requests} requests, "
         f"{args.concurrency} at a time, {elapsed:.2f}s under cProfile "
@@ -257,6 +257,11 @@ def main() -> None:
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(text)
+
+
+def _mode(compiled: str) -> str:
+    direct = os.environ.get("ORCHESTRA_DIRECT", "1")
+    return f"ORCHESTRA_COMPILED={compiled} ORCHESTRA_DIRECT={direct}"
 
 
 LAYERS = (
