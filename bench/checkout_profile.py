@@ -45,7 +45,7 @@ from bench.checkout import (
     load,
     postgres_cpu,
 )
-from bench.common import admin_token, asyncpg_dsn, drop_database, fresh_database, orchestra
+from bench.common import admin_token, asyncpg_dsn, drop_database, fresh_database, orchestra, started
 from bench.cpu_profile import by_layer, call
 
 DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_checkout_profile")
@@ -99,13 +99,7 @@ async def run(
     from server.app import create_app
 
     app = create_app()
-    startup: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    started: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    await startup.put({"type": "lifespan.startup"})
-    lifespan = asyncio.create_task(
-        app({"type": "lifespan", "asgi": {"version": "3.0"}}, startup.get, started.put)
-    )
-    await started.get()
+    running = await started(app)
     rng = random.Random(11)
     total = count + concurrency  # the first `concurrency` warm caches
     if workload == "flash":
@@ -185,8 +179,7 @@ async def run(
     event.remove(engine, "before_cursor_execute", record)
     sampling.cancel()
     waits = await sampling
-    await startup.put({"type": "lifespan.shutdown"})
-    await lifespan
+    await running.stop()
     profiler.dump_stats(PSTATS)
     return {
         "elapsed": elapsed,

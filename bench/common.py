@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -218,3 +219,35 @@ def sessions(url: str) -> int:
             await engine.dispose()
 
     return asyncio.run(query())
+
+
+class Started:
+    """An ASGI app whose lifespan has started, driven in-process without sockets (the
+    profiling scripts); `stop` runs its shutdown."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self._messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> Started:
+        await self._messages.put({"type": "lifespan.startup"})
+        self._task = asyncio.create_task(
+            self.app(
+                {"type": "lifespan", "asgi": {"version": "3.0"}},
+                self._messages.get,
+                self._answers.put,
+            )
+        )
+        await self._answers.get()
+        return self
+
+    async def stop(self) -> None:
+        await self._messages.put({"type": "lifespan.shutdown"})
+        if self._task is not None:
+            await self._task
+
+
+async def started(app: Any) -> Started:
+    return await Started(app).start()

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import asyncpg
 
-from bench.common import admin_token, asyncpg_dsn, drop_database, fresh_database, orchestra
+from bench.common import admin_token, asyncpg_dsn, drop_database, fresh_database, orchestra, started
 
 DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_profile")
 CPU_SECONDS: list[float] = []  # this process's CPU time for the measured requests
@@ -156,13 +156,7 @@ async def drive(
         app = importlib.import_module(module).create_app()
         path = "/products" if bare == "products" else "/availability"
     queue = list(reversed(requests))
-    startup: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    started: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    await startup.put({"type": "lifespan.startup"})
-    lifespan = asyncio.create_task(
-        app({"type": "lifespan", "asgi": {"version": "3.0"}}, startup.get, started.put)
-    )
-    await started.get()
+    running = await started(app)
 
     async def worker() -> None:
         while queue:
@@ -181,8 +175,7 @@ async def drive(
     profiler.disable()
     elapsed = time.perf_counter() - begun
     CPU_SECONDS.append(time.process_time() - cpu)
-    await startup.put({"type": "lifespan.shutdown"})
-    await lifespan
+    await running.stop()
     profile_path = Path(f"/tmp/{DATABASE}.pstats")
     profiler.dump_stats(profile_path)
     return elapsed

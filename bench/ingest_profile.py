@@ -26,7 +26,6 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -36,7 +35,7 @@ from sqlalchemy import make_url
 from bench.atp import SET
 from bench.atp_data import LOCATIONS, SKUS, load, location, sku
 from bench.checkout import postgres_cpu
-from bench.common import ADMIN_URL, admin_token, asyncpg_dsn, fresh_database, orchestra
+from bench.common import ADMIN_URL, admin_token, asyncpg_dsn, fresh_database, orchestra, started
 from bench.cpu_profile import by_layer, call
 
 DATABASE = os.environ.get("BENCH_DATABASE", "orchestra_bench_ingest")
@@ -78,13 +77,7 @@ async def drive(
     from server.app import create_app
 
     app = create_app()
-    startup: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    started: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    await startup.put({"type": "lifespan.startup"})
-    lifespan = asyncio.create_task(
-        app({"type": "lifespan", "asgi": {"version": "3.0"}}, startup.get, started.put)
-    )
-    await started.get()
+    running = await started(app)
     applied = 0
 
     async def send(body: bytes) -> None:
@@ -115,8 +108,7 @@ async def drive(
     wall = time.perf_counter() - begun
     cpu = time.process_time() - cpu
     pg = postgres_cpu(DATABASE) - pg_before
-    await startup.put({"type": "lifespan.shutdown"})
-    await lifespan
+    await running.stop()
     profiler.dump_stats(f"/tmp/{DATABASE}.pstats")
     return wall, cpu, pg, applied
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from bench.common import ADMIN_URL, admin_token, fresh_database
+from bench.common import ADMIN_URL, admin_token, fresh_database, started
 from bench.cpu_profile import call
 from domain.reports.model import ReportRange, SalesDimension
 from persistence.database import Database
@@ -300,13 +300,7 @@ async def time_both(
     from server.app import create_app
 
     app = create_app()
-    startup: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    started: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    await startup.put({"type": "lifespan.startup"})
-    lifespan = asyncio.create_task(
-        app({"type": "lifespan", "asgi": {"version": "3.0"}}, startup.get, started.put)
-    )
-    await started.get()
+    running = await started(app)
     engine = Database(url).engine  # the server's settings (JIT off)
     sql: dict[tuple[str, str], list[float]] = {}
     gql: dict[tuple[str, str], list[float]] = {}
@@ -331,8 +325,7 @@ async def time_both(
                         gql[(name, label)].append((time.perf_counter() - begun) * 1000)
     finally:
         await engine.dispose()
-        await startup.put({"type": "lifespan.shutdown"})
-        await lifespan
+        await running.stop()
     return sql, gql
 
 
