@@ -14,7 +14,9 @@ from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import PreExecutionError
 
+from server.http_protocol import tag_client_errors
 from server.metrics import Metrics
 
 log = logging.getLogger("orchestra.operations")
@@ -64,6 +66,8 @@ class OperationLog(SchemaExtension):
         ctx = self.execution_context
         result = ctx.result
         errors = (result.errors if result is not None else None) or ctx.pre_execution_errors
+        if errors:
+            tag_client_errors(errors, pre_execution=isinstance(result, PreExecutionError))
         record_operation(
             self.metrics, _operation_name(ctx), _operation_type(ctx), ctx.context, errors, seconds
         )
@@ -77,7 +81,9 @@ def record_operation(
     errors: list[GraphQLError] | None,
     seconds: float,
 ) -> None:
-    """The operation's metrics sample and log line (also server/pipeline.py's)."""
+    """The operation's metrics sample and log line (also server/pipeline.py's). Errors of
+    the client's making carry their code by now (http_protocol.tag_client_errors, which the
+    response applies too): a log line names the codes the client was sent."""
     outcome = outcome_of(errors)
     name = metrics.operation_label(operation)
     token = getattr(context, "token", None)

@@ -37,6 +37,7 @@ from server import access, response_cache
 from server.access import AccessGuard
 from server.documents import CheckedDocuments, DocumentCache
 from server.execution.executor import CompiledExecutor, single_operation
+from server.http_protocol import tag_client_errors
 from server.input_text import bad_variable
 from server.limits import Limits
 from server.logging_ops import OperationLog, record_operation
@@ -138,6 +139,7 @@ class DirectOperations:
         errors = result.errors
         if errors:
             result.errors = errors = masked(errors, getattr(context, "request_id", "-"))
+            tag_client_errors(errors, pre_execution=isinstance(result, PreExecutionError))
         record_operation(
             self.metrics, name, op_type.value, context, errors, time.perf_counter() - started
         )

@@ -99,6 +99,10 @@ def test_one_log_line_per_operation_with_the_token_id_and_never_the_secret(
             headers={"Authorization": f"Bearer {admin_secret}", "X-Request-Id": "log-probe-1"},
         )
         api.raw("query LogMistake { nope }")
+        for _ in range(2):  # the second is served by the direct path (server/pipeline.py)
+            api.raw(
+                "query LogVariable($n: Int!) { products(first: $n) { totalCount } }", {"n": "x"}
+            )
     lines = [r for r in caplog.records if r.name == "orchestra.operations"]
     probe = [r for r in lines if getattr(r, "operation", None) == "LogProbe"]
     assert len(probe) == 1
@@ -114,6 +118,10 @@ def test_one_log_line_per_operation_with_the_token_id_and_never_the_secret(
     assert record.duration_ms >= 0
     mistake: Any = next(r for r in lines if getattr(r, "operation", None) == "LogMistake")
     assert (mistake.levelno, mistake.outcome) == (logging.INFO, "client_error")
+    # The code the client was sent, not UNCODED: the line is written before the response.
+    assert mistake.error_codes == ["GRAPHQL_VALIDATION_FAILED"]
+    variable = [r for r in lines if getattr(r, "operation", None) == "LogVariable"]
+    assert [getattr(r, "error_codes", None) for r in variable] == [["BAD_USER_INPUT"]] * 2
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # refusals are not faults
     rendered = [json_formatter().format(r) for r in caplog.records]
     assert not [line for line in rendered if admin_secret in line]
