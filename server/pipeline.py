@@ -131,7 +131,7 @@ class DirectOperations:
                     else:
                         result = await self._run(priced, cost, operation_extensions)
                         slot.answer = CoreResult(result.data, result.errors)
-        except Exception as error:  # strawberry answers a fault of a step the same way
+        except Exception as error:  # a step's own fault: as strawberry, but masked below
             coerced = error if isinstance(error, GraphQLError) else _fault(error)
             self.schema.process_errors([coerced])
             result = PreExecutionError(data=None, errors=[coerced])
