@@ -102,6 +102,10 @@ def _side(settings: Settings, api: Api, direct: bool, **limits: Any) -> Side:
             direct=direct,
             max_query_cost=20_000,
             response_cache_ttl=limits.pop("ttl", 0.0),
+            # No periodic writers of their own (the relay's poll, the hold sweep): on SQLite
+            # every app's writes queue for the one database file the suite shares.
+            bus_poll_interval=3600,
+            hold_sweep_seconds=0,
             limits=replace(settings.limits, token_requests_per_second=0, **limits),
         )
     )
@@ -111,7 +115,7 @@ def _side(settings: Settings, api: Api, direct: bool, **limits: Any) -> Side:
     return Side(client, secret, app.state.direct)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def pair(settings: Settings, api: Api) -> Iterator[tuple[Side, Side]]:
     budget = (("admin", 10**6), ("partner", 10**6))  # every answer reports its cost
     sides = (

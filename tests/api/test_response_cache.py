@@ -73,10 +73,16 @@ class App:
     def close(self) -> None:
         loop = self.loop
         # Dataloader batch tasks may still have a step to run after their answers were used.
+        # Bounded: after a failed test a task may wait on something that never comes, and
+        # the teardown must report the failure rather than hang the suite.
         pending = asyncio.all_tasks(loop)
         if pending:
-            loop.run_until_complete(asyncio.wait(pending))
-        loop.run_until_complete(self.services.db.dispose())
+            _, stuck = loop.run_until_complete(asyncio.wait(pending, timeout=10))
+            for task in stuck:
+                task.cancel()
+            if stuck:
+                loop.run_until_complete(asyncio.wait(stuck, timeout=5))
+        loop.run_until_complete(asyncio.wait_for(self.services.db.dispose(), 10))
         loop.close()
 
 
