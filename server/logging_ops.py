@@ -66,10 +66,14 @@ class OperationLog(SchemaExtension):
         ctx = self.execution_context
         result = ctx.result
         errors = (result.errors if result is not None else None) or ctx.pre_execution_errors
-        if errors:
-            tag_client_errors(errors, pre_execution=isinstance(result, PreExecutionError))
         record_operation(
-            self.metrics, _operation_name(ctx), _operation_type(ctx), ctx.context, errors, seconds
+            self.metrics,
+            _operation_name(ctx),
+            _operation_type(ctx),
+            ctx.context,
+            errors,
+            seconds,
+            pre_execution=isinstance(result, PreExecutionError),
         )
 
 
@@ -80,10 +84,15 @@ def record_operation(
     context: Any,
     errors: list[GraphQLError] | None,
     seconds: float,
+    *,
+    pre_execution: bool,
 ) -> None:
     """The operation's metrics sample and log line (also server/pipeline.py's). Errors of
-    the client's making carry their code by now (http_protocol.tag_client_errors, which the
-    response applies too): a log line names the codes the client was sent."""
+    the client's making get their code here, before the line is written, as the response
+    gives it them (http_protocol.tag_client_errors, idempotent): a log line names the
+    codes the client was sent."""
+    if errors:
+        tag_client_errors(errors, pre_execution=pre_execution)
     outcome = outcome_of(errors)
     name = metrics.operation_label(operation)
     token = getattr(context, "token", None)

@@ -26,9 +26,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from graphql import ExecutionResult as CoreResult
-from graphql import GraphQLError, OperationDefinitionNode
+from graphql import OperationDefinitionNode
 from graphql import execute as core_execute
 from strawberry.execution import optimized_is_awaitable
+from strawberry.schema.schema import _coerce_error
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -37,7 +38,6 @@ from server import access, response_cache
 from server.access import AccessGuard
 from server.documents import CheckedDocuments, DocumentCache
 from server.execution.executor import CompiledExecutor, single_operation
-from server.http_protocol import tag_client_errors
 from server.input_text import bad_variable
 from server.limits import Limits
 from server.logging_ops import OperationLog, record_operation
@@ -132,16 +132,20 @@ class DirectOperations:
                         result = await self._run(priced, cost, operation_extensions)
                         slot.answer = CoreResult(result.data, result.errors)
         except Exception as error:  # a step's own fault: as strawberry, but masked below
-            coerced = error if isinstance(error, GraphQLError) else _fault(error)
+            coerced = _coerce_error(error)
             self.schema.process_errors([coerced])
             result = PreExecutionError(data=None, errors=[coerced])
-        result.extensions = cost.results(subscription=False) if cost.cost is not None else {}
-        errors = result.errors
-        if errors:
-            result.errors = errors = masked(errors, getattr(context, "request_id", "-"))
-            tag_client_errors(errors, pre_execution=isinstance(result, PreExecutionError))
+        result.extensions = cost.results(subscription=False)
+        if result.errors:
+            result.errors = masked(result.errors, getattr(context, "request_id", "-"))
         record_operation(
-            self.metrics, name, op_type.value, context, errors, time.perf_counter() - started
+            self.metrics,
+            name,
+            op_type.value,
+            context,
+            result.errors,
+            time.perf_counter() - started,
+            pre_execution=isinstance(result, PreExecutionError),
         )
         return result
 
@@ -173,10 +177,6 @@ class DirectOperations:
 
 def _name(operation: OperationDefinitionNode) -> str | None:
     return operation.name.value if operation.name is not None else None
-
-
-def _fault(error: Exception) -> GraphQLError:
-    return GraphQLError(str(error), original_error=error)
 
 
 def direct_operations(schema: Schema) -> DirectOperations | None:

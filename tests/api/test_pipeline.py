@@ -12,11 +12,12 @@ budgets and request rates are counted apart.
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -61,7 +62,7 @@ class Side:
         if operation is not None:
             payload["operationName"] = operation
         if method == "GET":
-            params = {k: v if isinstance(v, str) else _json(v) for k, v in payload.items()}
+            params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in payload.items()}
             response = self.client.get("/graphql", params=params, headers=headers)
         else:
             response = self.client.post("/graphql", json=payload, headers=headers)
@@ -71,12 +72,6 @@ class Side:
             if name in response.headers
         }
         return response.status_code, _normalized(kept), _normalized(response.json())
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 # What differs by request or by moment: request ids, and the budget left and the wait
@@ -94,7 +89,7 @@ def _normalized(body: Any) -> Any:
     return body
 
 
-def _side(settings: Settings, api: Api, direct: bool, **limits: Any) -> Side:
+def _side(stack: ExitStack, settings: Settings, api: Api, direct: bool, **limits: Any) -> Side:
     app = create_app(
         replace(
             settings,
@@ -110,21 +105,26 @@ def _side(settings: Settings, api: Api, direct: bool, **limits: Any) -> Side:
         )
     )
     client = TestClient(app, client=(f"10.1.{os.getpid() % 250}.{next(_HOSTS)}", 50000))
-    client.__enter__()
+    stack.enter_context(client)
     secret = factories.token(api, "admin", list(SCOPES))
     return Side(client, secret, app.state.direct)
+
+
+@contextmanager
+def limited_pair(settings: Settings, api: Api, **limits: Any) -> Iterator[tuple[Side, Side]]:
+    """An app with the direct path and one without, otherwise alike; both closed after."""
+    with ExitStack() as stack:
+        yield (
+            _side(stack, settings, api, True, **dict(limits)),
+            _side(stack, settings, api, False, **dict(limits)),
+        )
 
 
 @pytest.fixture(scope="module")
 def pair(settings: Settings, api: Api) -> Iterator[tuple[Side, Side]]:
     budget = (("admin", 10**6), ("partner", 10**6))  # every answer reports its cost
-    sides = (
-        _side(settings, api, True, cost_budgets=budget),
-        _side(settings, api, False, cost_budgets=budget),
-    )
-    yield sides
-    for side in sides:
-        side.client.__exit__(None, None, None)
+    with limited_pair(settings, api, cost_budgets=budget) as sides:
+        yield sides
 
 
 def both(
@@ -263,16 +263,6 @@ def test_masked_faults_are_the_same(
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL"
     assert "secret detail" not in str(body)
     assert served(pair) > before
-
-
-@contextmanager
-def limited_pair(settings: Settings, api: Api, **limits: Any) -> Iterator[tuple[Side, Side]]:
-    pair = (_side(settings, api, True, **dict(limits)), _side(settings, api, False, **dict(limits)))
-    try:
-        yield pair
-    finally:
-        for side in pair:
-            side.client.__exit__(None, None, None)
 
 
 def test_response_cache_hits_are_the_same(
