@@ -35,13 +35,12 @@ from bench.common import (
     SERVER_PIDS,
     admin_token,
     asyncpg_dsn,
-    bare_server,
+    bare_serving,
     cpu_seconds,
     drop_database,
     fresh_database,
     serving,
     sessions,
-    wait_for,
 )
 from bench.loadgen import Figures, LoadResult, post_request, run_load
 
@@ -225,16 +224,10 @@ def main() -> None:
 def trivial_rate(args: argparse.Namespace) -> float:
     """Requests/s of the trivial endpoint (bench/bare_trivial.py: 1 process, 32 connections,
     5 s), the figure issue 10 compares machines by."""
-    url = f"http://127.0.0.1:{PORT + 2}/"
-    process = bare_server("bench.bare_trivial:create_app", "", 1, PORT + 2)
-    try:
-        wait_for(url, b"{}")
+    with bare_serving("bench.bare_trivial:create_app", "", 1, PORT + 2, "/", b"{}") as (url, _):
         request = post_request(url, {}, {})
         asyncio.run(run_load(url, [request], concurrency=32, duration=2))
         return asyncio.run(run_load(url, [request], concurrency=32, duration=5)).rps
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
 
 
 def bare_availability(
@@ -244,20 +237,22 @@ def bare_availability(
     figures: dict[tuple[str, str], Figures],
 ) -> None:
     """One round of the bare endpoint, both questions (bench/bare_atp.py)."""
-    bare_url = f"http://127.0.0.1:{PORT + 1}/availability"
-    process = bare_server("bench.bare_atp:create_app", asyncpg_dsn(url), args.workers, PORT + 1)
-    try:
-        wait_for(bare_url, json.dumps({"channel": "web", "skus": cart_list[0]}).encode())
+    probe = json.dumps({"channel": "web", "skus": cart_list[0]}).encode()
+    with bare_serving(
+        "bench.bare_atp:create_app",
+        asyncpg_dsn(url),
+        args.workers,
+        PORT + 1,
+        "/availability",
+        probe,
+    ) as (bare_url, pid):
         for name in QUERIES:
             breakdown = "breakdown" in name
             bodies = [
                 post_request(bare_url, {"channel": "web", "skus": c, "locations": breakdown}, {})
                 for c in cart_list
             ]
-            figures[("bare", name)].add(*measure(bare_url, bodies, args, process.pid))
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+            figures[("bare", name)].add(*measure(bare_url, bodies, args, pid))
 
 
 if __name__ == "__main__":

@@ -177,6 +177,22 @@ def bare_server(app: str, dsn: str, workers: int, port: int) -> subprocess.Popen
     )
 
 
+@contextmanager
+def bare_serving(
+    app: str, dsn: str, workers: int, port: int, path: str, probe: bytes
+) -> Iterator[tuple[str, int]]:
+    """`bare_server`, answering `probe` at `path`, for the block; then stopped.
+    Yields (its URL, its process id)."""
+    url = f"http://127.0.0.1:{port}{path}"
+    process = bare_server(app, dsn, workers, port)
+    try:
+        wait_for(url, probe)
+        yield url, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
 def wait_for(url: str, body: bytes) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

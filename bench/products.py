@@ -30,7 +30,7 @@ from bench.common import (
     SERVER_PIDS,
     admin_token,
     asyncpg_dsn,
-    bare_server,
+    bare_serving,
     cpu_seconds,
     drop_database,
     fresh_database,
@@ -38,7 +38,6 @@ from bench.common import (
     post_json,
     serving,
     sessions,
-    wait_for,
 )
 from bench.loadgen import Figures, LoadResult, post_request, run_load
 
@@ -112,19 +111,18 @@ def main() -> None:
                     )
                     figures[mode].add(result, cpu)
                     connections[mode] += opened
-            bare_url = f"http://127.0.0.1:{BARE_PORT}/products"
-            process = bare_server(
-                "bench.bare_products:create_app", asyncpg_dsn(url), args.workers, BARE_PORT
-            )
-            try:
-                wait_for(bare_url, b"{}")
+            with bare_serving(
+                "bench.bare_products:create_app",
+                asyncpg_dsn(url),
+                args.workers,
+                BARE_PORT,
+                "/products",
+                b"{}",
+            ) as (bare_url, pid):
                 answers["bare"] = post_json(bare_url, {})
                 request = post_request(bare_url, {}, {})
-                result, cpu, _ = measure(bare_url, request, process.pid, args)
+                result, cpu, _ = measure(bare_url, request, pid, args)
                 figures["bare"].add(result, cpu)
-            finally:
-                process.terminate()
-                process.wait(timeout=15)
     finally:
         if not args.keep:
             drop_database(DATABASE)
