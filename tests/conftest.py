@@ -30,6 +30,7 @@ from server.app import create_app
 from server.cli import main as cli
 from server.limit_settings import LimitSettings
 from server.settings import Settings
+from tests import sqlite_lock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -157,3 +158,16 @@ def api(client: TestClient, admin_secret: str) -> Api:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_write_lock_released(
+    request: pytest.FixtureRequest, database_url: str
+) -> Iterator[None]:
+    """SQLite pass: each test leaves the shared file's write lock free (tests/sqlite_lock.py)."""
+    if not database_url.startswith("sqlite"):
+        yield
+        return
+    sqlite_lock.watch_checkouts()
+    yield
+    sqlite_lock.assert_write_lock_free(make_url(database_url).database or "", request.node.nodeid)
