@@ -11,13 +11,13 @@ it itself, so an expired hold never blocks a sale.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from domain.orders.handlers.reservations import SWEEP_BATCH, release_expired_holds
 from persistence.clock import utcnow
 from persistence.database import Database
 from persistence.uow import SqlUnitOfWork
+from subscriptions.background import Background
 
 log = logging.getLogger("orchestra.holds")
 
@@ -26,18 +26,14 @@ class HoldSweeper:
     def __init__(self, db: Database, interval: float = 5.0) -> None:
         self.db = db
         self.interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Background()
 
     def start(self) -> None:
         if self.interval > 0:
-            self._task = asyncio.create_task(self._run())
+            self._loop.start(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()  # after the sweep under way, if any
 
     async def sweep(self) -> int:
         """Release every hold expired by now; returns how many."""
@@ -59,4 +55,4 @@ class HoldSweeper:
             except Exception:
                 # The database may be away; the holds wait for the next sweep.
                 log.exception("hold sweep failed")
-            await asyncio.sleep(self.interval)
+            await self._loop.pause(self.interval)

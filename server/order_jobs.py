@@ -34,6 +34,7 @@ from domain.ports import UnitOfWork
 from persistence.clock import utcnow
 from persistence.database import Database
 from persistence.uow import SqlUnitOfWork
+from subscriptions.background import Background
 from subscriptions.bus import OutboxBus
 
 log = logging.getLogger("orchestra.orders")
@@ -58,28 +59,29 @@ class OrderJobs:
         self.waiting: set[str] = set()  # SKUs some order waits for
         self._arrived: set[str] = set()
         self._wakeup = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._loops: list[Background] = []
 
     def new_uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.db)
 
     def start(self) -> None:
         if self.pickup_interval > 0:
-            self._tasks.append(asyncio.create_task(self._every(self.pickup_interval, self.expire)))
+            pickups = Background()
+            pickups.start(self._every(pickups, self.pickup_interval, self.expire))
+            self._loops.append(pickups)
         if self.backorder_interval > 0:
             # Listeners run in the log's order, as each event is delivered on this worker:
             # a backorder is known before the stock that arrives after it.
             self.bus.listen(OrderBackordered.topic, self._on_activity)
             self.bus.listen(AvailabilityChanged.topic, self._on_availability)
-            self._tasks.append(asyncio.create_task(self._release_loop()))
+            releases = Background()
+            releases.start(self._release_loop(releases))
+            self._loops.append(releases)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+        """After the passes under way, if any (subscriptions/background.py)."""
+        await asyncio.gather(*(loop.stop() for loop in self._loops))
+        self._loops.clear()
 
     def stock_arrived(self, skus: set[str]) -> None:
         """Units became available for these SKUs: release what waits for them soon."""
@@ -115,7 +117,7 @@ class OrderJobs:
             log.info("released backorders of %d orders", released)
         return released
 
-    async def _release_loop(self) -> None:
+    async def _release_loop(self, loop: Background) -> None:
         sweep = True  # at start: learn which SKUs are waiting, release what can be
         while True:
             arrived, self._arrived = self._arrived, set()
@@ -125,15 +127,14 @@ class OrderJobs:
                 raise
             except Exception:
                 log.exception("backorder release failed; the next sweep retries")
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), self.backorder_interval)
-                await asyncio.sleep(DEBOUNCE_SECONDS)  # gather one write's events
-                sweep = False
-            except TimeoutError:
-                sweep = True
+            sweep = not await loop.pause(self.backorder_interval, self._wakeup)
+            if not sweep:
+                await loop.pause(DEBOUNCE_SECONDS)  # gather one write's events
             self._wakeup.clear()
 
-    async def _every(self, interval: float, job: Callable[[], Awaitable[int]]) -> None:
+    async def _every(
+        self, loop: Background, interval: float, job: Callable[[], Awaitable[int]]
+    ) -> None:
         while True:
             try:
                 await job()
@@ -141,4 +142,4 @@ class OrderJobs:
                 raise
             except Exception:
                 log.exception("order job failed; retrying in %.0f s", interval)
-            await asyncio.sleep(interval)
+            await loop.pause(interval)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from persistence.clock import utcnow
 from persistence.database import Database
 from persistence.outbox_log import LoggedEvent, purge_sequenced_before, sequence_batch
+from subscriptions.background import Background
 from subscriptions.faults import FailureLog
 
 log = logging.getLogger("orchestra.relay")
@@ -39,24 +40,21 @@ class OutboxRelay:
         self.poll_interval = poll_interval
         self.failures = FailureLog(log, "outbox relay")
         self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._loop = Background()
         db.on_commit(self._wakeup.set)
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self._loop.start(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._loop.stop()  # after the batch under way, if any
 
     async def _run(self) -> None:
         last_purge = 0.0
         while True:
             self._wakeup.clear()
             try:
-                while await self.relay_once() == BATCH:
+                while await self.relay_once() >= BATCH:
                     pass
                 if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                     await self.purge(utcnow() - RETENTION)
@@ -66,11 +64,11 @@ class OutboxRelay:
                 raise
             except Exception as error:
                 self.failures.failed(error)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
+            await self._loop.pause(self.poll_interval, self._wakeup)
 
     async def relay_once(self) -> int:
-        """Sequence one batch of committed rows; returns how many were stamped."""
+        """Sequence one batch of committed rows; returns how many events they carried
+        (BATCH or more when the batch was full)."""
         async with self._writer(), self.db.engine.begin() as conn:
             events, last = await sequence_batch(conn, utcnow(), BATCH)
         if events and self.on_sequenced is not None:

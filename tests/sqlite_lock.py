@@ -88,7 +88,23 @@ def holders() -> str:
                 with _guard:
                     where = _checked_out.get(id(obj), "(never checked out of a pool)\n")
                 found.append(f"connection {id(obj):#x} in a transaction, checked out at:\n{where}")
+    found += _zombies()
     return "\n".join(found) or "no connection of this process is in a transaction"
+
+
+def _zombies() -> list[str]:
+    """Cursors kept alive on a closed connection: SQLite keeps a connection closed with a
+    statement not finalized as a 'zombie', its transaction (and write lock) still open,
+    until the last statement goes."""
+    found = []
+    for obj in gc.get_objects():
+        if isinstance(obj, sqlite3.Cursor):
+            try:
+                obj.connection.in_transaction  # noqa: B018 - raises once closed
+            except sqlite3.ProgrammingError:
+                holders = [type(r).__name__ for r in gc.get_referrers(obj)][:8]
+                found.append(f"a cursor on a closed connection, held by {holders}")
+    return found
 
 
 def assert_write_lock_free(path: str, test: str) -> None:
