@@ -225,6 +225,9 @@ outbox = Table(
     Column("topic", String(64), nullable=False),
     Column("payload", JSON, nullable=False),
     Column("created_at", Timestamp, nullable=False),
+    # How many events the row carries: 1, `payload` is the event; more, `payload` is the
+    # JSON array of a run of events of `topic` raised together (persistence/outbox.py).
+    Column("events", Integer, nullable=False, default=1, server_default="1"),
     # Set together by the relay: `seq` orders the event log every worker tails, in commit
     # order; `published_at` (when it was sequenced) drives the purge and the lag metric.
     Column("published_at", Timestamp, nullable=True),

@@ -91,7 +91,7 @@ class OutboxTail:
                 self.reads += 1
                 self._deliver(events)
                 count += len(events)
-                if len(events) == BATCH:
+                if len(events) >= BATCH:  # BATCH rows read: there may be more
                     return BATCH  # more to read
             return count
 

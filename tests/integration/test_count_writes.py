@@ -25,6 +25,7 @@ from domain.locations.handlers import create_location
 from domain.locations.model import CreateLocation, LocationKind
 from persistence.clock import aware
 from persistence.database import Database
+from persistence.outbox_log import payloads
 from persistence.tables import (
     channel_atp,
     inventory_movements,
@@ -107,13 +108,14 @@ def test_a_batch_of_counts_writes_what_the_domain_computed(
                     )
                 }
                 events = [
-                    row.payload
+                    payload
                     for row in await conn.execute(
-                        select(outbox.c.payload)
+                        select(outbox.c.payload, outbox.c.events)
                         .where(outbox.c.topic == "availability")
                         .order_by(outbox.c.id)
                     )
-                    if row.payload["channel"] == channel
+                    for payload in payloads(row.payload, row.events)
+                    if payload["channel"] == channel
                 ]
             a0 = positions[(ids[skus[0]], _location_id(positions, ids[skus[0]], 0))]
             assert (a0.on_hand, a0.safety_stock, a0.unsellable) == (1, 1, 0)

@@ -4,20 +4,39 @@ every reader from where it stands, and old ones are purged without reusing numbe
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import func, insert, select
 
+from domain.events import DomainEvent
 from persistence.clock import utcnow
 from persistence.database import Database
-from persistence.outbox_log import last_sequenced
+from persistence.outbox import write_events
+from persistence.outbox_log import last_sequenced, read_after
 from persistence.tables import outbox
 from subscriptions.fanout import Fanout
 from subscriptions.relay import OutboxRelay
 from subscriptions.tail import OutboxTail
 from tests.conftest import unique
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Counted(DomainEvent):
+    topic: ClassVar[str] = "test-outbox-counted"
+
+    run: str
+    n: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Noted(DomainEvent):
+    topic: ClassVar[str] = "test-outbox-noted"
+
+    run: str
+    n: int
 
 
 def _append_n(into: list[int], event: dict[str, Any]) -> None:
@@ -110,3 +129,57 @@ def test_purging_never_lets_a_sequence_number_be_reused(database_url: str) -> No
     assert purged >= 2
     assert left == 0
     assert new_seq == before + 1
+
+
+def test_a_run_of_events_shares_a_row_and_readers_see_one_number_per_event(
+    database_url: str,
+) -> None:
+    """A commit's consecutive events of one topic are one outbox row (a batch of counts
+    raises hundreds of AvailabilityChanged); the log readers see is as with a row each."""
+
+    async def scenario() -> tuple[list[tuple[str, int, int]], list[tuple[int, str, int]]]:
+        db = Database(database_url)
+        relay = OutboxRelay(db)
+        run = unique("run")
+        kinds = [Counted, Counted, Counted, Noted, Counted, Counted]
+        try:
+            async with db.engine.begin() as conn:
+                raised = [kind(run=run, n=n) for n, kind in enumerate(kinds)]
+                assert await write_events(conn, raised) == 6
+            while await relay.relay_once():
+                pass  # (a running app's relay may have stamped them first)
+            async with db.read() as conn:
+                rows = [
+                    (row.topic, row.events, row.seq)
+                    for row in await conn.execute(
+                        select(outbox.c.topic, outbox.c.events, outbox.c.seq, outbox.c.payload)
+                        .where(outbox.c.topic.in_([Counted.topic, Noted.topic]))
+                        .order_by(outbox.c.id)
+                    )
+                    if _run_of(row.payload) == run
+                ]
+                first = rows[0][2] - rows[0][1] + 1
+                # A reader that stopped inside the first run gets the rest, each in turn.
+                after = await read_after(conn, first + 1, 100)
+            seen = [(e.seq, e.topic, e.payload["n"]) for e in after if e.payload["run"] == run]
+            return rows, seen
+        finally:
+            await db.dispose()
+
+    rows, seen = asyncio.run(scenario())
+    first = rows[0][2] - 2
+    assert rows == [
+        (Counted.topic, 3, first + 2),
+        (Noted.topic, 1, first + 3),
+        (Counted.topic, 2, first + 5),
+    ]
+    assert seen == [
+        (first + 2, Counted.topic, 2),
+        (first + 3, Noted.topic, 3),
+        (first + 4, Counted.topic, 4),
+        (first + 5, Counted.topic, 5),
+    ]
+
+
+def _run_of(payload: Any) -> Any:
+    return (payload[0] if isinstance(payload, list) else payload).get("run")

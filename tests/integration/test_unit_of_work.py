@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from domain.events import DomainEvent
 from persistence.database import Database
+from persistence.outbox_log import payloads
 from persistence.tables import outbox
 from persistence.uow import SqlUnitOfWork
 from tests.conftest import unique
@@ -32,12 +33,16 @@ class Charged(DomainEvent):
 
 
 async def _rows(db: Database, run: str) -> list[dict[str, Any]]:
+    """The run's events as the outbox holds them: a row per commit's run of one topic."""
     async with db.read() as conn:
-        query = select(outbox.c.payload).where(outbox.c.topic == Charged.topic)
-        found: list[dict[str, Any]] = [
-            row.payload for row in await conn.execute(query.order_by(outbox.c.id))
-        ]
-    return [payload for payload in found if payload["run"] == run]
+        query = select(outbox.c.payload, outbox.c.events).where(outbox.c.topic == Charged.topic)
+        found: list[dict[str, Any]] = []
+        for row in await conn.execute(query.order_by(outbox.c.id)):
+            events = payloads(row.payload, row.events)
+            assert len(events) == row.events
+            if events[0]["run"] == run:
+                found += events
+    return found
 
 
 async def _raise_then_fail(db: Database, run: str) -> None:

@@ -81,10 +81,15 @@ def test_a_count_sets_on_hand_journals_it_and_publishes_the_sku_and_its_kits() -
     [movement] = uow.inventory.movements
     assert (movement.kind, movement.delta, movement.reason) == (MovementKind.SET, 10, "count")
     assert uow.published == [changed("TEE", 10), changed("KIT", 5)]
-    # The rows the outbox gets: what the availabilityChanged subscription reads.
+    # The rows the outbox gets (what the availabilityChanged subscription reads): the
+    # commit's run of availability events in one row, in the order raised.
     assert uow.outbox[0] == (
         "availability",
-        {"sku": "TEE", "channel": "web", "available": 10, "at": "2026-03-02T12:00:00+00:00"},
+        [
+            {"sku": "TEE", "channel": "web", "available": 10, "at": "2026-03-02T12:00:00+00:00"},
+            {"sku": "KIT", "channel": "web", "available": 5, "at": "2026-03-02T12:00:00+00:00"},
+        ],
+        2,
     )
 
 

@@ -45,7 +45,7 @@ def test_revoking_marks_the_token_and_tells_every_worker_once() -> None:
     again = asyncio.run(revoke_token(RevokeToken(target.id), uow, later, actor(admin)))
     assert revoked.revoked_at == again.revoked_at == NOW
     assert uow.published == [TokenRevoked(token_id=target.id)]
-    assert uow.outbox == [("tokens.revoked", {"token_id": target.id})]
+    assert uow.outbox == [("tokens.revoked", {"token_id": target.id}, 1)]
 
 
 def test_a_token_it_could_not_have_minted_is_unknown_and_nothing_changes() -> None:

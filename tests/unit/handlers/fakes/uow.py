@@ -11,10 +11,9 @@ import copy
 from types import TracebackType
 from typing import Any
 
-from domain.codec import Json
 from domain.events import DomainEvent, RaisedEvents
 from domain.ports import UnitOfWork
-from persistence.outbox import outbox_rows
+from persistence.outbox import OutboxRow, outbox_rows
 from tests.unit.handlers.fakes.catalog import FakeCatalog, FakeCatalogBulk
 from tests.unit.handlers.fakes.customers import FakeCustomers
 from tests.unit.handlers.fakes.idempotency import FakeIdempotencyStore
@@ -47,7 +46,7 @@ class FakeUnitOfWork:
         self.events = RaisedEvents()
         self.commits = 0
         self.published: list[DomainEvent] = []  # committed events, in order
-        self.outbox: list[tuple[str, dict[str, Json]]] = []  # the rows the real one writes
+        self.outbox: list[OutboxRow] = []  # the rows the real one writes
         self._saved: list[tuple[Any, dict[str, Any]]] | None = None
 
     def _fakes(self) -> list[Any]:
