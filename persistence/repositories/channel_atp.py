@@ -17,6 +17,7 @@ from domain.locations.model import LocationKind
 from persistence import direct
 from persistence.batch import chunks, insert_rows
 from persistence.database import Database, one_of_param
+from persistence.raw_writes import int_array
 from persistence.repositories.inventory import LOCK_CHUNK
 from persistence.tables import (
     POSITION_QUANTITIES,
@@ -41,7 +42,8 @@ _ADD_DELTAS_PG = """
 WITH added AS (
   INSERT INTO channel_atp (channel_id, variant_id, raw_total, raw_ship, raw_pickup, available)
   SELECT d.channel_id, d.variant_id, d.raw_total, d.raw_ship, d.raw_pickup, 0
-  FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
+  FROM unnest($1::text::int[], $2::text::bigint[], $3::text::bigint[], $4::text::bigint[],
+              $5::text::bigint[])
     AS d(channel_id, variant_id, raw_total, raw_ship, raw_pickup)
   ON CONFLICT (channel_id, variant_id) DO UPDATE SET
     raw_total = channel_atp.raw_total + excluded.raw_total,
@@ -54,7 +56,8 @@ FROM added
 UNION ALL
 SELECT true, k.kit_id, k.component_id, k.quantity::bigint, NULL::bigint, v.sku
 FROM kit_components k JOIN variants v ON v.id = k.kit_id
-WHERE k.kit_id IN (SELECT kit_id FROM kit_components WHERE component_id = ANY($2::bigint[]))"""
+WHERE k.kit_id IN (
+    SELECT kit_id FROM kit_components WHERE component_id = ANY($2::text::bigint[]))"""
 
 
 # PostgreSQL: published values written (kits have no raw sums: their row is created here
@@ -64,14 +67,15 @@ def set_available_pg(first: int = 1) -> str:
     ch, v, value = (f"${first + i}" for i in range(3))
     return (
         "INSERT INTO channel_atp (channel_id, variant_id, raw_total, raw_ship, raw_pickup, "
-        f"available) SELECT c, v, 0, 0, 0, a FROM unnest({ch}::int[], {v}::bigint[], "
-        f"{value}::bigint[]) AS x(c, v, a) "
+        f"available) SELECT c, v, 0, 0, 0, a FROM unnest({ch}::text::int[], "
+        f"{v}::text::bigint[], {value}::text::bigint[]) AS x(c, v, a) "
         "ON CONFLICT (channel_id, variant_id) DO UPDATE SET available = excluded.available"
     )
 
 
 Kits = dict[int, tuple[str, list[tuple[int, int]]]]
-Published = tuple[list[int], list[int], list[int]]  # channel ids, variant ids, values
+# Channel ids, variant ids, values: array literals (persistence/raw_writes.py).
+Published = tuple[str, str, str]
 
 
 @cache
@@ -197,7 +201,7 @@ class SqlChannelAtpRepository:
             for (ch, v), d in chunk:
                 for array, value in zip(arrays, (ch, v, *d), strict=True):
                     array.append(value)
-            rows = await direct.fetch(self.conn, _ADD_DELTAS_PG, *arrays)
+            rows = await direct.fetch(self.conn, _ADD_DELTAS_PG, *map(int_array, arrays))
             if rows is None:  # outside a transaction: SQLAlchemy, as on SQLite
                 rows = await self._add_deltas_sqlalchemy(dict(chunk))
                 read_kits = False
@@ -239,7 +243,11 @@ class SqlChannelAtpRepository:
         if not self._unpublished:
             return None
         keys = sorted(self._unpublished)
-        taken = ([ch for ch, _ in keys], [v for _, v in keys], [self._unpublished[k] for k in keys])
+        taken = (
+            int_array(ch for ch, _ in keys),
+            int_array(v for _, v in keys),
+            int_array(self._unpublished[k] for k in keys),
+        )
         self._unpublished = {}
         return taken
 
