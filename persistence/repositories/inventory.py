@@ -55,6 +55,28 @@ INSERT INTO inventory_positions AS p
 SELECT w.v, w.l, 0, 0, 0, 0, 0, $3 FROM unnest($1::text::bigint[], $2::text::int[]) AS w(v, l)
 ON CONFLICT (variant_id, location_id) DO UPDATE SET variant_id = excluded.variant_id
 WHERE false"""
+# The usual case, every position exists: lock and read in one statement. Rows are locked
+# in key order (the lock is taken above the sort), so concurrent batches cannot deadlock;
+# a row another transaction changed while we waited is returned as it committed it
+# (READ COMMITTED re-reads a row it had to wait for). A position missing here (never
+# counted before) sends the batch the old way, after rolling back to a savepoint taken
+# before, which lets go of the rows locked meanwhile (holding them while creating and
+# locking the rest could lock out of key order): _LOCK_PG creates and locks all of them
+# in key order, then _STATE_AND_MOVEMENTS_PG reads.
+_LOCK_AND_STATE_PG = """
+SELECT p.variant_id, p.location_id, p.on_hand, p.allocated, p.reserved, p.safety_stock,
+       p.unsellable, p.last_as_of
+FROM unnest($1::text::bigint[], $2::text::int[]) AS w(v, l)
+JOIN inventory_positions p ON p.variant_id = w.v AND p.location_id = w.l
+ORDER BY w.v, w.l
+FOR UPDATE OF p"""
+# A statement of its own, after the locks, so that its snapshot sees every movement the
+# positions' earlier holders committed. Counts are not movements to re-apply.
+_MOVEMENTS_PG = """
+SELECT m.variant_id, m.location_id, m.recorded_at, m.delta
+FROM unnest($1::text::bigint[], $2::text::int[]) AS w(v, l)
+JOIN inventory_movements m ON m.variant_id = w.v AND m.location_id = w.l
+WHERE m.recorded_at > $3 AND m.kind <> 'set'"""
 # A second statement, so that its snapshot (READ COMMITTED) is taken after the locks were
 # granted: it reads what the last holder committed. Each position's later non-count
 # movements come along as two aligned arrays (NULL when there are none).
@@ -113,18 +135,35 @@ class SqlInventoryRepository:
         self, keys: Sequence[PositionKey], since: datetime
     ) -> tuple[dict[PositionKey, PositionState], dict[PositionKey, list[tuple[datetime, int]]]]:
         """`lock_positions` and `movements_since` together: two statements on PostgreSQL
-        (the lock, then the states with their movements), whatever the batch size."""
+        (the locks with the states, then the movements), whatever the batch size; three
+        when a position is new."""
         if self.db.is_sqlite:
             return await self.lock_positions(keys), await self.movements_since(keys, since)
         ordered = sorted(set(keys))
         variant_ids = raw_writes.int_array(v for v, _ in ordered)
         location_ids = raw_writes.int_array(loc for _, loc in ordered)
+        await raw_writes.execute(self.conn, "SAVEPOINT lock_counted")
+        locked = await raw_writes.execute(self.conn, _LOCK_AND_STATE_PG, variant_ids, location_ids)
+        if len(locked) == len(ordered):
+            await raw_writes.execute(self.conn, "RELEASE SAVEPOINT lock_counted")
+            states = {
+                (v, loc): PositionState(on_hand, allocated, reserved, safety, unsellable, as_of)
+                for v, loc, on_hand, allocated, reserved, safety, unsellable, as_of in locked
+            }
+            movements: dict[PositionKey, list[tuple[datetime, int]]] = {}
+            for v, loc, at, delta in await raw_writes.execute(
+                self.conn, _MOVEMENTS_PG, variant_ids, location_ids, since
+            ):
+                movements.setdefault((v, loc), []).append((at, delta))
+            return states, movements
+        await raw_writes.execute(self.conn, "ROLLBACK TO SAVEPOINT lock_counted")
+        await raw_writes.execute(self.conn, "RELEASE SAVEPOINT lock_counted")
         await raw_writes.execute(self.conn, _LOCK_PG, variant_ids, location_ids, utcnow())
         rows = await raw_writes.execute(
             self.conn, _STATE_AND_MOVEMENTS_PG, variant_ids, location_ids, since
         )
-        states: dict[PositionKey, PositionState] = {}
-        movements: dict[PositionKey, list[tuple[datetime, int]]] = {}
+        states = {}
+        movements = {}
         for v, loc, on_hand, allocated, reserved, safety, unsellable, as_of, at, deltas in rows:
             states[(v, loc)] = PositionState(
                 on_hand, allocated, reserved, safety, unsellable, as_of
