@@ -32,15 +32,6 @@ from server.settings import Settings
 from tests import factories
 from tests.conftest import Api
 
-# PostgreSQL only: on SQLite its extra apps share the suite's one database file, and two
-# clean-clone CI runs' SQLite passes found that file's write lock stuck after this module
-# (every later writer failed after the 30 s busy timeout); the comparison of the two paths
-# does not depend on the database, and CI's PostgreSQL pass runs it.
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("ORCHESTRA_TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="its extra apps on the shared SQLite file left its write lock held (see above)",
-)
-
 RESPONSE_JSON = "application/graphql-response+json"
 LOGGED = ("operation", "operation_type", "outcome", "error_codes")
 _HOSTS = itertools.count(1)
