@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import any_, bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from persistence.admission import Admission, Permit
@@ -39,6 +40,7 @@ class Database:
             # hide_parameters: errors and logs show the SQL, never the values in it.
             self.engine: AsyncEngine = create_async_engine(url, hide_parameters=True)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "handle_error", _cancelled_keeps_connection)
         else:
             # A fixed pool, no overflow: an overflow connection is opened for a burst and
             # closed when it is returned, so at 32 concurrent requests a 10 + 10 pool kept
@@ -197,6 +199,22 @@ def one_of_param(is_sqlite: bool, column: Any, name: str) -> Any:
 def one_of_on(conn: AsyncConnection, column: Any, values: Sequence[Any]) -> Any:
     """Database.one_of for code that holds a connection rather than the Database."""
     return one_of(conn.dialect.name == "sqlite", column, values)
+
+
+def _cancelled_keeps_connection(context: ExceptionContext) -> None:
+    """SQLite: a statement cancelled under its caller (a WebSocket closed mid-mutation, a
+    task cancelled at shutdown) leaves the connection to be rolled back and returned as
+    after any failed statement, not invalidated.
+
+    SQLAlchemy treats a cancellation as a lost connection and closes it at once, while the
+    cancelled statement's cursor is still referenced (by the cancellation's traceback).
+    SQLite keeps a connection closed with a statement open as a "zombie", its write
+    transaction and the database file's write lock held until that statement is freed:
+    every writer after it waited out the busy timeout and failed ("database is locked").
+    Kept, the connection runs the rollback after the statement, in its own thread, and
+    the lock goes with it (tests/integration/test_sqlite_cancel.py)."""
+    if isinstance(context.original_exception, asyncio.CancelledError):
+        context.is_disconnect = False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
