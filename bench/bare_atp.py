@@ -24,6 +24,24 @@ from domain.locations.model import GeoPoint, Location, LocationKind
 from persistence.reads.inventory import EARLIEST_INCOMING_PG, SKUS_WITH_AVAILABILITY_PG
 
 
+async def load_locations(conn: asyncpg.Connection) -> dict[int, Location]:
+    """Every location by id, as the server's location cache holds them."""
+    return {
+        row["id"]: Location(
+            row["id"],
+            row["code"],
+            row["name"],
+            LocationKind(row["kind"]),
+            GeoPoint(row["latitude"], row["longitude"]),
+            row["can_ship"],
+            row["can_pickup"],
+            row["daily_capacity"],
+            row["open_fulfillments"],
+        )
+        for row in await conn.fetch("SELECT * FROM locations")
+    }
+
+
 def create_app() -> Starlette:
     state: dict[str, Any] = {}
 
@@ -31,20 +49,7 @@ def create_app() -> Starlette:
         pool = await asyncpg.create_pool(os.environ["BENCH_DSN"], min_size=4, max_size=10)
         state["pool"] = pool
         async with pool.acquire() as conn:
-            locations = {
-                row["id"]: Location(
-                    row["id"],
-                    row["code"],
-                    row["name"],
-                    LocationKind(row["kind"]),
-                    GeoPoint(row["latitude"], row["longitude"]),
-                    row["can_ship"],
-                    row["can_pickup"],
-                    row["daily_capacity"],
-                    row["open_fulfillments"],
-                )
-                for row in await conn.fetch("SELECT * FROM locations")
-            }
+            locations = await load_locations(conn)
             views = {}
             for row in await conn.fetch(
                 "SELECT v.*, c.code AS channel_code FROM inventory_views v JOIN channels c ON c.id = v.channel_id"

@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from bench.bare_atp import load_locations
 from domain.inventory.events import AvailabilityChanged
 from domain.inventory.feed import PositionChange, atp_deltas, published_value
 from domain.inventory.ingest import (
@@ -40,7 +41,6 @@ from domain.inventory.ingest import (
     is_stale,
     set_is_valid,
 )
-from domain.locations.model import GeoPoint, Location, LocationKind
 from persistence import direct
 from persistence.outbox import _INSERT_PG, _outbox_arrays, outbox_rows
 from persistence.outbox_log import _SEQUENCE_PG, RELAY_LOCK_KEY
@@ -72,20 +72,7 @@ def create_app() -> Starlette:
         )
         state["pool"] = pool
         async with pool.acquire() as conn:
-            state["locations"] = {
-                row["id"]: Location(
-                    row["id"],
-                    row["code"],
-                    row["name"],
-                    LocationKind(row["kind"]),
-                    GeoPoint(row["latitude"], row["longitude"]),
-                    row["can_ship"],
-                    row["can_pickup"],
-                    row["daily_capacity"],
-                    row["open_fulfillments"],
-                )
-                for row in await conn.fetch("SELECT * FROM locations")
-            }
+            state["locations"] = await load_locations(conn)
         state["by_code"] = {loc.code: loc.id for loc in state["locations"].values()}
 
     async def inventory_set(request: Request) -> Response:

@@ -62,9 +62,9 @@ def _sqlite_of(dbapi_connection: Any) -> sqlite3.Connection | None:
     return inner if isinstance(inner, sqlite3.Connection) else None
 
 
-def write_lock_free(path: str) -> bool:
-    """True once a writer of its own gets the lock within the patience."""
-    probe = sqlite3.connect(path, timeout=PATIENCE_SECONDS, isolation_level=None)
+def write_lock_free(path: str, patience: float = PATIENCE_SECONDS) -> bool:
+    """True once a writer of its own gets the lock within the patience (seconds)."""
+    probe = sqlite3.connect(path, timeout=patience, isolation_level=None)
     try:
         probe.execute("BEGIN IMMEDIATE")
         probe.execute("ROLLBACK")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -27,18 +26,7 @@ from domain.locations.model import CreateLocation, LocationKind
 from persistence.database import Database
 from persistence.uow import SqlUnitOfWork
 from tests.conftest import unique
-
-
-def _write_lock_free(path: str) -> bool:
-    probe = sqlite3.connect(path, timeout=2, isolation_level=None)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-        probe.execute("ROLLBACK")
-        return True
-    except sqlite3.OperationalError:
-        return False
-    finally:
-        probe.close()
+from tests.sqlite_lock import write_lock_free
 
 
 def test_a_cancelled_write_leaves_the_write_lock_free(database_url: str) -> None:
@@ -49,10 +37,13 @@ def test_a_cancelled_write_leaves_the_write_lock_free(database_url: str) -> None
     async def scenario() -> list[int]:
         db = Database(database_url)
         try:
+            # 200 SKUs as 20 products of 10 variants: a product of 200 variants would make
+            # the suite's nested product/variants queries 200^3 fields long.
             skus = [unique("CXL").upper() for _ in range(200)]
-            variants = tuple(VariantSpec(sku, sku) for sku in skus)
-            product = CreateProduct(handle=unique("cxl"), title="c", variants=variants)
-            await create_product(product, SqlUnitOfWork(db))
+            for first in range(0, 200, 10):
+                variants = tuple(VariantSpec(sku, sku) for sku in skus[first : first + 10])
+                product = CreateProduct(handle=unique("cxl"), title="c", variants=variants)
+                await create_product(product, SqlUnitOfWork(db))
             loc = unique("cxl")
             await create_location(
                 CreateLocation(loc, "c", LocationKind.WAREHOUSE, can_ship=True, can_pickup=False),
@@ -70,7 +61,7 @@ def test_a_cancelled_write_leaves_the_write_lock_free(database_url: str) -> None
                 task.cancel()
                 await asyncio.wait({task})
                 kept.append(task)  # its traceback (and what it references) stays alive
-                if not await asyncio.to_thread(_write_lock_free, path):
+                if not await asyncio.to_thread(write_lock_free, path, 2):
                     held.append(attempt)
                     break
             return held
