@@ -6,7 +6,9 @@ stands: on PostgreSQL the transaction rolls back, but on SQLite the connection i
 with a statement still open, and SQLite keeps such a connection as a "zombie", its write
 transaction and the database file's write lock held, until that statement is freed (by
 the garbage collector, whenever a traceback that references it goes). Every other writer
-then waits out its busy timeout and fails.
+then waits out its busy timeout and fails. persistence/database.py now keeps any
+connection whose statement is cancelled (`_cancelled_keeps_connection`), which is the
+general remedy; a loop still should not lose a pass half done at every shutdown.
 
 So `stop()` cancels a loop only while it waits between passes; a pass under way finishes
 first (up to `grace` seconds, after which it is cancelled anyway: a shutdown never hangs).
@@ -34,10 +36,6 @@ class Background:
     def start(self, loop: Coroutine[Any, Any, None]) -> None:
         self._stopping = False
         self._task = asyncio.create_task(loop)
-
-    @property
-    def running(self) -> bool:
-        return self._task is not None
 
     async def pause(self, seconds: float, wakeup: asyncio.Event | None = None) -> bool:
         """Wait between passes, up to `seconds`: True when `wakeup` was set, False when the
